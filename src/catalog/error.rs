@@ -1,0 +1,73 @@
+//! Why a catalog could not be used, and who is at fault.
+
+use thiserror::Error;
+
+use crate::budget::BudgetExceeded;
+use crate::platform::KvError;
+
+/// A document that breaks the catalog's rules. The publisher is at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{path}: {message}")]
+pub struct ValidationError {
+    /// Where in the document, as a JSON-pointer-like path (`blocks.hero.default`).
+    pub path: String,
+    /// What is wrong there.
+    pub message: String,
+}
+
+impl ValidationError {
+    /// A problem at `path`.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The live catalog could not be loaded. On the request path every variant
+/// ends in the origin's page, unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// The KV store failed (platform fault; retry later).
+    #[error(transparent)]
+    Kv(#[from] KvError),
+    /// KV did not answer within the request's budget (platform fault).
+    #[error("catalog read: {0}")]
+    Timeout(#[from] BudgetExceeded),
+    /// Nothing has been published for the site (operator: publish first).
+    #[error("no catalog published for site `{site}`")]
+    NotPublished {
+        /// The configured site.
+        site: String,
+    },
+    /// The pointer names a manifest this location cannot read (yet): KV is
+    /// eventually consistent, or the publish was broken off.
+    #[error("manifest `{version}` named by the live pointer is missing")]
+    ManifestMissing {
+        /// The version the pointer names.
+        version: String,
+    },
+    /// A stored document is not what the publisher should have written.
+    #[error("stored catalog document `{key}` is corrupt: {reason}")]
+    Corrupt {
+        /// The KV key of the document.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl CatalogError {
+    /// A short, fixed label for diagnostics headers (never carries content).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Kv(_) => "kv-error",
+            Self::Timeout(_) => "kv-timeout",
+            Self::NotPublished { .. } => "not-published",
+            Self::ManifestMissing { .. } => "manifest-missing",
+            Self::Corrupt { .. } => "catalog-corrupt",
+        }
+    }
+}

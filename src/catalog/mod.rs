@@ -1,0 +1,23 @@
+//! The catalog: what the origin publishes for a site (blocks, their variants,
+//! content-addressed fragments) and how the edge loads it from KV.
+//!
+//! KV layout (see `docs/catalog.md`):
+//!
+//! | key | value |
+//! | --- | --- |
+//! | `tailor/{site}/live` | [`Pointer`]: names the live manifest version |
+//! | `tailor/{site}/manifest/{version}` | [`Manifest`] (immutable) |
+//! | `tailor/{site}/fragment/{sha256}` | fragment HTML (immutable) |
+
+mod error;
+mod keys;
+mod manifest;
+pub mod source;
+mod store;
+
+pub use error::{CatalogError, ValidationError};
+pub use keys::{fragment_key, manifest_key, pointer_key};
+pub use manifest::{
+    is_valid_id, sha256_hex, Block, Manifest, Pointer, Variant, MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,
+};
+pub use store::{CatalogStore, Freshness, LoadedCatalog};

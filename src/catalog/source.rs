@@ -1,0 +1,217 @@
+//! The catalog source file origin teams edit (`catalog/demo.json`), and the
+//! KV layout built from it: content-addressed fragments, a manifest, a pointer.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ValidationError;
+use super::keys::{fragment_key, manifest_key, pointer_key};
+use super::manifest::{sha256_hex, Block, Manifest, Pointer, Variant, MANIFEST_SCHEMA};
+
+/// Largest fragment a catalog may hold.
+pub const MAX_FRAGMENT_BYTES: usize = 64 * 1024;
+
+/// A catalog as written by hand: variants carry their HTML inline or name a
+/// file beside the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceCatalog {
+    /// Optional JSON-schema reference for editors; ignored.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema_ref: Option<String>,
+    /// The site these blocks belong to.
+    pub site: String,
+    /// Paths where personalization runs; absent means every page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<Vec<String>>,
+    /// Blocks by marker name.
+    pub blocks: BTreeMap<String, SourceBlock>,
+}
+
+/// A block as written by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceBlock {
+    /// Free text for people; not published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The id of the default variant.
+    pub default: String,
+    /// Variants in priority order.
+    pub variants: Vec<SourceVariant>,
+}
+
+/// A variant as written by hand: exactly one of `html` or `file`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceVariant {
+    /// Unique within the block.
+    pub id: String,
+    /// The fragment's HTML, inline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    /// A file holding the fragment's HTML, relative to the catalog file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Targeting condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<serde_json::Value>,
+}
+
+/// A validated catalog ready to publish: the manifest and its fragments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bundle {
+    /// The manifest, versioned by content.
+    pub manifest: Manifest,
+    /// Fragment HTML by SHA-256.
+    pub fragments: BTreeMap<String, String>,
+}
+
+impl Bundle {
+    /// Builds a bundle from a source catalog's text; `read_file` loads the
+    /// files variants name. Every problem is reported with its path.
+    pub fn from_source(
+        text: &str,
+        read_file: impl Fn(&str) -> Result<String, String>,
+    ) -> Result<Self, ValidationError> {
+        let source: SourceCatalog = serde_json::from_str(text)
+            .map_err(|e| ValidationError::new("", format!("not a catalog: {e}")))?;
+        let mut fragments = BTreeMap::new();
+        let mut blocks = BTreeMap::new();
+        for (name, block) in &source.blocks {
+            let mut variants = Vec::with_capacity(block.variants.len());
+            for (i, variant) in block.variants.iter().enumerate() {
+                let at = format!("blocks.{name}.variants.{i}");
+                let html = match (&variant.html, &variant.file) {
+                    (Some(html), None) => html.clone(),
+                    (None, Some(file)) => {
+                        read_file(file).map_err(|e| ValidationError::new(format!("{at}.file"), e))?
+                    }
+                    _ => return Err(ValidationError::new(at, "give exactly one of `html` or `file`")),
+                };
+                if html.len() > MAX_FRAGMENT_BYTES {
+                    return Err(ValidationError::new(
+                        at,
+                        format!(
+                            "fragment is {} bytes; the cap is {MAX_FRAGMENT_BYTES}",
+                            html.len()
+                        ),
+                    ));
+                }
+                let hash = sha256_hex(html.as_bytes());
+                fragments.insert(hash.clone(), html);
+                variants.push(Variant {
+                    id: variant.id.clone(),
+                    fragment: hash,
+                    when: variant.when.clone(),
+                });
+            }
+            blocks.insert(
+                name.clone(),
+                Block {
+                    default: block.default.clone(),
+                    variants,
+                },
+            );
+        }
+        let mut manifest = Manifest {
+            schema: MANIFEST_SCHEMA,
+            site: source.site,
+            version: String::new(),
+            pages: source.pages,
+            blocks,
+        };
+        manifest.version = manifest.compute_version();
+        manifest.validate()?;
+        Ok(Self { manifest, fragments })
+    }
+
+    /// The KV entries that publish this bundle, in safe write order:
+    /// fragments, then the manifest, then the pointer that makes it live.
+    pub fn kv_entries(&self) -> Vec<(String, String)> {
+        let site = &self.manifest.site;
+        let mut entries: Vec<(String, String)> = self
+            .fragments
+            .iter()
+            .map(|(hash, html)| (fragment_key(site, hash), html.clone()))
+            .collect();
+        // Plain data with string keys: serialization cannot fail.
+        let manifest = serde_json::to_string(&self.manifest).unwrap_or_default();
+        entries.push((manifest_key(site, &self.manifest.version), manifest));
+        let pointer = Pointer {
+            schema: MANIFEST_SCHEMA,
+            version: self.manifest.version.clone(),
+        };
+        entries.push((
+            pointer_key(site),
+            serde_json::to_string(&pointer).unwrap_or_default(),
+        ));
+        entries
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = r#"{
+      "site": "demo",
+      "blocks": {
+        "hero": {
+          "default": "default",
+          "variants": [
+            { "id": "default", "html": "<h1>Hello</h1>" },
+            { "id": "cto", "file": "hero/cto.html", "when": { "role": "cto" } }
+          ]
+        }
+      }
+    }"#;
+
+    fn files(path: &str) -> Result<String, String> {
+        match path {
+            "hero/cto.html" => Ok("<h1>Hello, CTO</h1>".to_owned()),
+            _ => Err(format!("cannot read {path}")),
+        }
+    }
+
+    #[test]
+    fn a_source_catalog_becomes_fragments_a_manifest_and_a_pointer_in_that_order() {
+        let bundle = Bundle::from_source(SOURCE, files).unwrap();
+        let keys: Vec<String> = bundle.kv_entries().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys.len(), 4);
+        assert!(keys[0].starts_with("tailor/demo/fragment/"));
+        assert!(keys[1].starts_with("tailor/demo/fragment/"));
+        assert_eq!(
+            keys[2],
+            format!("tailor/demo/manifest/{}", bundle.manifest.version)
+        );
+        assert_eq!(keys[3], "tailor/demo/live");
+        let cto = &bundle.manifest.blocks["hero"].variants[1];
+        assert_eq!(bundle.fragments[&cto.fragment], "<h1>Hello, CTO</h1>");
+    }
+
+    #[test]
+    fn the_same_source_always_yields_the_same_version() {
+        let a = Bundle::from_source(SOURCE, files).unwrap();
+        let b = Bundle::from_source(SOURCE, files).unwrap();
+        assert_eq!(a.manifest.version, b.manifest.version);
+    }
+
+    #[test]
+    fn problems_are_reported_with_their_path() {
+        let missing_file = SOURCE.replace("hero/cto.html", "hero/nope.html");
+        let err = Bundle::from_source(&missing_file, files).unwrap_err();
+        assert_eq!(err.path, "blocks.hero.variants.1.file");
+        let typo = SOURCE.replace("\"when\"", "\"wen\"");
+        assert!(Bundle::from_source(&typo, files)
+            .unwrap_err()
+            .message
+            .contains("wen"));
+        let bad_default = SOURCE.replace("\"default\": \"default\"", "\"default\": \"x\"");
+        assert_eq!(
+            Bundle::from_source(&bad_default, files).unwrap_err().path,
+            "blocks.hero.default"
+        );
+    }
+}

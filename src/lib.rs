@@ -1,0 +1,33 @@
+//! Tailor: edge personalization for Cloudflare Workers.
+//!
+//! The crate is a pure core that builds and is tested natively, plus a thin
+//! Workers adapter ([`worker`] module, wasm32 only). Per page request the core
+//! loads the site's catalog from KV, decides a variant for every marked block
+//! and hands an engine a [`rewrite::RewritePlan`]; the engine streams the
+//! origin's HTML with the blocks filled. Every side effect goes through the
+//! traits in [`platform`].
+//!
+//! | module | job |
+//! | --- | --- |
+//! | [`page`] | the request flow: what to personalize, what to do with the response |
+//! | [`catalog`] | the published documents, their KV layout, the isolate's copy |
+//! | [`decide`] | blocks × catalog → decisions with reasons |
+//! | [`fragments`] | content-addressed fragment HTML: memory, then KV |
+//! | [`rewrite`] | the rewrite plan; the native `lol_html` engine |
+//! | [`budget`] | the per-request deadline |
+//! | [`config`] | `wrangler.toml` vars |
+//! | [`timing`] | the `Server-Timing` header |
+//! | [`platform`] | KV, clock, timer traits and their in-memory fakes |
+
+pub mod budget;
+pub mod catalog;
+pub mod config;
+pub mod decide;
+pub mod fragments;
+pub mod page;
+pub mod platform;
+pub mod rewrite;
+pub mod timing;
+
+#[cfg(target_arch = "wasm32")]
+mod worker;

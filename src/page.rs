@@ -1,0 +1,356 @@
+//! One page request, start to finish, independent of the platform:
+//! which requests to personalize, the work done while the origin answers,
+//! and what to do with the origin's response.
+//!
+//! ```text
+//! request ─► should_personalize? ── no ─► origin response, untouched
+//!    │ yes
+//!    ├─► origin fetch ───────────────────────────┐ (concurrently)
+//!    └─► catalog ─► decide ─► fragments ─► plan ─┴─► dispose(plan, response head)
+//! ```
+
+use std::future::Future;
+
+use futures_util::future::join;
+
+use crate::budget::Deadline;
+use crate::catalog::CatalogStore;
+use crate::config::Config;
+use crate::decide::decide;
+use crate::fragments::{fetch_all, FragmentCache, FragmentSource};
+use crate::platform::{Clock, Kv, ResponseHead, Timer};
+use crate::rewrite::{Fill, RewritePlan};
+use crate::timing::ServerTiming;
+
+/// The parts of a request the flow looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest<'a> {
+    /// HTTP method, as sent.
+    pub method: &'a str,
+    /// URL path (no query).
+    pub path: &'a str,
+    /// Whether the request carries a `Range` header.
+    pub has_range: bool,
+}
+
+/// Why a request is passed to the origin without any personalization work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Not GET or HEAD.
+    Method,
+    /// A `Range` request: partial content passes through.
+    Range,
+    /// A static asset by its extension (stylesheets, scripts, images…).
+    StaticAsset,
+}
+
+const STATIC_EXTENSIONS: &[&str] = &[
+    "css", "js", "mjs", "map", "json", "xml", "txt", "png", "jpg", "jpeg", "gif", "webp", "avif", "svg",
+    "ico", "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "pdf", "zip", "gz", "wasm",
+];
+
+/// Whether a request may be personalized at all. Cheap and synchronous, so
+/// everything else goes straight to the origin with no Tailor work.
+pub fn should_personalize(req: &PageRequest<'_>) -> Result<(), Skip> {
+    if !(req.method.eq_ignore_ascii_case("GET") || req.method.eq_ignore_ascii_case("HEAD")) {
+        return Err(Skip::Method);
+    }
+    if req.has_range {
+        return Err(Skip::Range);
+    }
+    let last = req.path.rsplit('/').next().unwrap_or_default();
+    if let Some((_, ext)) = last.rsplit_once('.') {
+        if STATIC_EXTENSIONS.iter().any(|s| s.eq_ignore_ascii_case(ext)) {
+            return Err(Skip::StaticAsset);
+        }
+    }
+    Ok(())
+}
+
+/// The path and query of an absolute URL (`https://h/p?q#f` → `/p?q`).
+pub fn path_and_query_of(url: &str) -> &str {
+    let after_scheme = url
+        .find("://")
+        .map_or(url, |i| url.get(i + 3..).unwrap_or_default());
+    let rest = after_scheme
+        .find('/')
+        .map_or("/", |i| after_scheme.get(i..).unwrap_or("/"));
+    rest.split('#').next().unwrap_or(rest)
+}
+
+/// The path of an absolute URL (`https://h/p?q` → `/p`).
+pub fn path_of(url: &str) -> &str {
+    let pq = path_and_query_of(url);
+    pq.split('?').next().unwrap_or(pq)
+}
+
+/// What the flow concluded before seeing the origin's response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Blocks to fill (the plan may still be empty if every fragment failed).
+    Personalize,
+    /// The catalog does not cover this page: leave it entirely alone.
+    NotCovered,
+    /// Nothing could be personalized; the origin's page is served as it is.
+    FailOpen(&'static str),
+}
+
+/// The result of the work done while the origin answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// Blocks to fill.
+    pub plan: RewritePlan,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Phases and their timings.
+    pub timing: ServerTiming,
+}
+
+/// Everything the flow needs: settings, isolate memory and the platform.
+pub struct Edge<'a, K, C, T> {
+    /// Settings.
+    pub config: &'a Config,
+    /// The isolate's catalog.
+    pub catalog: &'a CatalogStore,
+    /// The isolate's fragments.
+    pub fragments: &'a FragmentCache,
+    /// Workers KV.
+    pub kv: &'a K,
+    /// The clock.
+    pub clock: &'a C,
+    /// Timers.
+    pub timer: &'a T,
+}
+
+impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
+    /// Runs the origin fetch and the personalization work concurrently; the
+    /// origin request is under way before any catalog I/O is awaited.
+    pub async fn serve<R, F: Future<Output = R>>(&self, req: &PageRequest<'_>, origin: F) -> (R, Prepared) {
+        let started = self.clock.now_ms();
+        join(origin, self.prepare(req, started)).await
+    }
+
+    /// Loads the catalog, decides every block and resolves the fragments,
+    /// all within the budget counted from `started_ms`.
+    pub async fn prepare(&self, req: &PageRequest<'_>, started_ms: f64) -> Prepared {
+        let mut timing = ServerTiming::new();
+        let Some(site) = self.config.site.as_deref() else {
+            timing.note("tailor", "fail-open: no-site-configured");
+            return Prepared {
+                plan: RewritePlan::new(),
+                outcome: Outcome::FailOpen("no-site"),
+                timing,
+            };
+        };
+        let deadline = Deadline::new(started_ms, self.config.budget_ms);
+        let t0 = self.clock.now_ms();
+        let loaded = self
+            .catalog
+            .load(
+                site,
+                self.config.catalog_refresh_ms,
+                &deadline,
+                self.kv,
+                self.clock,
+                self.timer,
+            )
+            .await;
+        let t1 = self.clock.now_ms();
+        let loaded = match loaded {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                timing.phase("catalog", t1 - t0, Some(error.label().to_owned()));
+                timing.note("tailor", format!("fail-open: {}", error.label()));
+                return Prepared {
+                    plan: RewritePlan::new(),
+                    outcome: Outcome::FailOpen(error.label()),
+                    timing,
+                };
+            }
+        };
+        timing.phase(
+            "catalog",
+            t1 - t0,
+            Some(format!(
+                "{} {}",
+                loaded.freshness.label(),
+                loaded.manifest.version
+            )),
+        );
+        if !loaded.manifest.covers_page(req.path) {
+            return Prepared {
+                plan: RewritePlan::new(),
+                outcome: Outcome::NotCovered,
+                timing,
+            };
+        }
+        let decisions = decide(&loaded.manifest);
+        let t2 = self.clock.now_ms();
+        timing.phase("decide", t2 - t1, Some(format!("{} blocks", decisions.len())));
+
+        let hashes: Vec<&str> = decisions.iter().map(|d| d.fragment.as_str()).collect();
+        let fetched = fetch_all(
+            &hashes,
+            site,
+            self.fragments,
+            &deadline,
+            self.kv,
+            self.clock,
+            self.timer,
+        )
+        .await;
+        let t3 = self.clock.now_ms();
+        let mut plan = RewritePlan::new();
+        let (mut memory, mut kv, mut missed) = (0, 0, Vec::new());
+        for (decision, result) in decisions.into_iter().zip(fetched) {
+            match result {
+                Ok((html, source)) => {
+                    match source {
+                        FragmentSource::Memory => memory += 1,
+                        FragmentSource::Kv => kv += 1,
+                    }
+                    plan.insert(
+                        decision.block,
+                        Fill {
+                            variant: decision.variant,
+                            html,
+                        },
+                    );
+                }
+                Err(miss) => missed.push(miss.label()),
+            }
+        }
+        let mut desc = format!("{memory} memory {kv} kv");
+        if !missed.is_empty() {
+            desc.push_str(&format!(" {} missed: {}", missed.len(), missed.join(" ")));
+        }
+        timing.phase("fragments", t3 - t2, Some(desc));
+        Prepared {
+            plan,
+            outcome: Outcome::Personalize,
+            timing,
+        }
+    }
+}
+
+/// A change the engine makes to the origin's response headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderEdit {
+    /// Replace any value with this one.
+    Set(&'static str, String),
+    /// Add this value beside any existing ones.
+    Append(&'static str, String),
+    /// Remove the header.
+    Remove(&'static str),
+}
+
+/// What to do with the origin's response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Disposition {
+    /// Serve it exactly as it came: headers and body byte-identical.
+    PassThrough,
+    /// Serve its body unchanged, with diagnostics headers added.
+    Annotate {
+        /// Header changes.
+        headers: Vec<HeaderEdit>,
+    },
+    /// Stream its body through the rewriter applying `plan`.
+    Rewrite {
+        /// Blocks to fill.
+        plan: RewritePlan,
+        /// Header changes.
+        headers: Vec<HeaderEdit>,
+    },
+}
+
+/// Decides what to do with the origin's response, given what was prepared.
+/// Only a 200 `text/html` response is ever changed.
+pub fn dispose(prepared: Prepared, head: &impl ResponseHead) -> Disposition {
+    if !is_personalizable_response(head) || prepared.outcome == Outcome::NotCovered {
+        return Disposition::PassThrough;
+    }
+    let mut timing = prepared.timing;
+    if prepared.plan.is_empty() {
+        return Disposition::Annotate {
+            headers: vec![HeaderEdit::Append("server-timing", timing.header_value())],
+        };
+    }
+    timing.note("rewrite", format!("streaming {} blocks", prepared.plan.len()));
+    Disposition::Rewrite {
+        plan: prepared.plan,
+        headers: vec![
+            // The body now depends on who asked: no shared cache may keep it.
+            HeaderEdit::Set("cache-control", "private, no-store".to_owned()),
+            // Validators and length describe the origin's bytes, not ours.
+            HeaderEdit::Remove("etag"),
+            HeaderEdit::Remove("last-modified"),
+            HeaderEdit::Remove("content-length"),
+            HeaderEdit::Append("server-timing", timing.header_value()),
+        ],
+    }
+}
+
+/// A 200 response whose content type is HTML, and not a partial one.
+pub fn is_personalizable_response(head: &impl ResponseHead) -> bool {
+    head.status() == 200
+        && head.header("content-range").is_none()
+        && head.header("content-type").is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("text/html"))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(method: &'static str, path: &'static str) -> PageRequest<'static> {
+        PageRequest {
+            method,
+            path,
+            has_range: false,
+        }
+    }
+
+    #[test]
+    fn paths_and_queries_are_taken_from_absolute_urls() {
+        assert_eq!(path_of("https://example.com/pricing?plan=x#top"), "/pricing");
+        assert_eq!(
+            path_and_query_of("https://example.com/pricing?plan=x#top"),
+            "/pricing?plan=x"
+        );
+        assert_eq!(path_of("http://127.0.0.1:8787"), "/");
+        assert_eq!(path_and_query_of("http://h?x=1"), "/");
+        assert_eq!(path_of("/already/a/path"), "/already/a/path");
+    }
+
+    #[test]
+    fn only_get_and_head_page_requests_are_personalized() {
+        assert_eq!(should_personalize(&req("GET", "/")), Ok(()));
+        assert_eq!(should_personalize(&req("head", "/pricing")), Ok(()));
+        assert_eq!(should_personalize(&req("POST", "/")), Err(Skip::Method));
+        assert_eq!(
+            should_personalize(&PageRequest {
+                has_range: true,
+                ..req("GET", "/")
+            }),
+            Err(Skip::Range)
+        );
+    }
+
+    #[test]
+    fn static_assets_skip_all_work_but_lookalike_paths_do_not() {
+        assert_eq!(
+            should_personalize(&req("GET", "/assets/site.CSS")),
+            Err(Skip::StaticAsset)
+        );
+        assert_eq!(
+            should_personalize(&req("GET", "/logo.png")),
+            Err(Skip::StaticAsset)
+        );
+        assert_eq!(should_personalize(&req("GET", "/page.css;x")), Ok(()));
+        assert_eq!(should_personalize(&req("GET", "/v1.2/")), Ok(()));
+        assert_eq!(should_personalize(&req("GET", "/docs.html")), Ok(()));
+    }
+}

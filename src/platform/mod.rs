@@ -1,0 +1,51 @@
+//! The side effects the core needs, each behind a small trait.
+//!
+//! The core never talks to Workers KV, the network or the clock directly: the
+//! adapter (`src/worker/`) implements these traits on top of the platform, and
+//! [`fakes`] implements them in memory for native tests, benches and the CLI.
+
+pub mod fakes;
+
+use std::future::Future;
+
+use thiserror::Error;
+
+/// A failed key-value read. The store, not the caller, is at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("KV read of `{key}` failed: {reason}")]
+pub struct KvError {
+    /// The key that could not be read.
+    pub key: String,
+    /// What the store reported.
+    pub reason: String,
+}
+
+/// Read access to the key-value store that holds the catalog (Workers KV).
+pub trait Kv {
+    /// Reads `key` as text; `Ok(None)` when the key does not exist.
+    fn get_text(&self, key: &str) -> impl Future<Output = Result<Option<String>, KvError>>;
+}
+
+/// Wall-clock time in milliseconds since the Unix epoch.
+///
+/// On Workers this is `Date.now()`, which only advances after I/O: good for
+/// deadlines around I/O and expiry checks, useless for timing CPU work.
+pub trait Clock {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> f64;
+}
+
+/// Timers, so the core can bound how long it waits for I/O.
+pub trait Timer {
+    /// Completes after `ms` milliseconds.
+    fn sleep(&self, ms: u32) -> impl Future<Output = ()>;
+}
+
+/// What the core needs to know about the origin's response to decide whether
+/// (and how) to personalize it. The body stays with the adapter.
+pub trait ResponseHead {
+    /// The HTTP status code.
+    fn status(&self) -> u16;
+    /// The value of a response header, if present (case-insensitive name).
+    fn header(&self, name: &str) -> Option<String>;
+}
