@@ -25,7 +25,13 @@ fn page(target: usize) -> String {
 fn plan() -> RewritePlan {
     let mut plan = RewritePlan::new();
     for name in ["hero", "cta", "proof", "spotlight"] {
-        plan.insert(name, Fill { variant: "v".into(), html: "<p>personalized</p>".into() });
+        plan.insert(
+            name,
+            Fill {
+                variant: "v".into(),
+                html: "<p>personalized</p>".into(),
+            },
+        );
     }
     plan
 }
@@ -74,7 +80,13 @@ fn markers(c: &mut Criterion) {
         b.iter(|| run_with("tailor-block", "name", black_box(tag_page.as_bytes())))
     });
     group.bench_function("[data-personalize] (attribute selector)", |b| {
-        b.iter(|| run_with("[data-personalize]", "data-personalize", black_box(attr_page.as_bytes())))
+        b.iter(|| {
+            run_with(
+                "[data-personalize]",
+                "data-personalize",
+                black_box(attr_page.as_bytes()),
+            )
+        })
     });
     group.bench_function("tailor engine (plan, 4 blocks)", |b| {
         b.iter(|| native::rewrite_chunks(&plan, black_box(tag_page.as_bytes()).chunks(16 * 1024)).unwrap())

@@ -1,0 +1,97 @@
+// End-to-end harness: a local origin on 127.0.0.1, and the built worker under
+// `wrangler dev` (workerd) with its own local KV state, seeded through
+// `wrangler kv bulk put --local`. Used by every *.test.mjs file here.
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
+const TAILOR = join(ROOT, 'target/debug/tailor');
+const ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+/** Runs the project's CLI (`target/debug/tailor`) and returns its stdout. */
+export function tailor(...args) {
+  return execFileSync(TAILOR, args, { cwd: ROOT, maxBuffer: 64 << 20 });
+}
+
+/** The KV entries that publish a catalog source file. */
+export function kvEntries(catalogPath) {
+  return JSON.parse(tailor('catalog', 'kv-bulk', catalogPath).toString('utf8'));
+}
+
+/**
+ * Starts the built worker (build/worker/shim.mjs) under `wrangler dev` with a
+ * fresh local KV seeded with `entries`, and `vars`. Returns { url, stop }.
+ */
+export async function startWorker(name, { entries = [], vars = {} } = {}) {
+  const dir = join(ROOT, 'target/e2e', name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, 'wrangler.toml');
+  writeFileSync(
+    config,
+    [
+      `name = "tailor-e2e-${name}"`,
+      `main = ${JSON.stringify(join(ROOT, 'build/worker/shim.mjs'))}`,
+      'compatibility_date = "2026-04-01"',
+      '[[kv_namespaces]]',
+      'binding = "CATALOG"',
+      'id = "00000000000000000000000000000000"',
+      '',
+    ].join('\n'),
+  );
+  const state = join(dir, 'state');
+  if (entries.length > 0) {
+    const seed = join(dir, 'seed.json');
+    writeFileSync(seed, JSON.stringify(entries));
+    execFileSync(
+      WRANGLER,
+      ['kv', 'bulk', 'put', seed, '--binding', 'CATALOG', '--local', '--persist-to', state, '-c', config],
+      { cwd: dir, env: ENV, stdio: 'pipe' },
+    );
+  }
+  const port = await freePort();
+  const inspector = await freePort();
+  const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+    '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'];
+  for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
+  const child = spawn(WRANGLER, args, { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev (${name}) exited:\n${log}`);
+    try {
+      await fetch(`${url}/__tailor_health_probe.css`);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`wrangler dev (${name}) did not start:\n${log}`);
+      await sleep(250);
+    }
+  }
+  return {
+    url,
+    log: () => log,
+    stop: () => {
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    },
+  };
+}
