@@ -3,6 +3,12 @@
 //!
 //! A failing random split is printed by proptest and kept in
 //! `tests/chunks.proptest-regressions`, so it replays on the next run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

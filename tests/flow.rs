@@ -1,5 +1,11 @@
 //! The whole request flow, natively, through the in-memory fakes: catalog in
 //! KV → decisions → fragments → what happens to the origin's response.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tailor_edge::catalog::source::Bundle;
-use tailor_edge::catalog::CatalogStore;
+use tailor_edge::catalog::{pointer_key, CatalogStore};
 use tailor_edge::config::Config;
 use tailor_edge::page::{dispose, Disposition, Edge, PageRequest};
 use tailor_edge::platform::fakes::{ManualClock, MemoryKv, MemoryResponse, NeverTimer};
@@ -64,7 +64,19 @@ enum CatalogCommand {
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Only the immutable documents (fragments and manifest), or only the
+        /// pointer: write them in two calls so the pointer never lands first.
+        #[arg(long, value_enum)]
+        only: Option<Part>,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Part {
+    /// Fragments and the manifest.
+    Content,
+    /// The live pointer.
+    Pointer,
 }
 
 fn main() -> ExitCode {
@@ -95,12 +107,18 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Catalog {
-            command: CatalogCommand::KvBulk { file, out },
+            command: CatalogCommand::KvBulk { file, out, only },
         } => {
             let bundle = load_bundle(&file)?;
+            let pointer = pointer_key(&bundle.manifest.site);
             let entries: Vec<serde_json::Value> = bundle
                 .kv_entries()
                 .into_iter()
+                .filter(|(key, _)| match only {
+                    None => true,
+                    Some(Part::Content) => *key != pointer,
+                    Some(Part::Pointer) => *key == pointer,
+                })
                 .map(|(key, value)| serde_json::json!({ "key": key, "value": value }))
                 .collect();
             let json = serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?;

@@ -1,6 +1,12 @@
 //! Shared set-up for the native integration tests: the fixture catalog
 //! published into an in-memory KV, and an `Edge` over the fakes.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::Path;
 
@@ -10,6 +16,7 @@ use tailor_edge::config::Config;
 use tailor_edge::fragments::FragmentCache;
 use tailor_edge::page::{Edge, PageRequest, Prepared};
 use tailor_edge::platform::fakes::{InstantTimer, ManualClock, MemoryKv};
+use tailor_edge::platform::Clock;
 
 pub fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -71,5 +78,3 @@ impl World {
         futures_executor::block_on(self.edge().prepare(&req, self.clock.now_ms()))
     }
 }
-
-use tailor_edge::platform::Clock;

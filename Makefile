@@ -1,0 +1,54 @@
+# Tailor's two commands for a fresh machine are `make dev` and `make test`;
+# each installs what it needs first (scripts/setup.sh). See DEVELOPING.md.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export WRANGLER_SEND_METRICS := false
+WRANGLER := node_modules/.bin/wrangler
+DEV_STATE := .wrangler/state
+
+.PHONY: dev test setup cli build seed lint unit bundle e2e bench clean
+
+## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV.
+dev: setup cli seed
+	$(WRANGLER) dev --ip 127.0.0.1 --port 8787 --persist-to $(DEV_STATE)
+
+## test: every test (lint, native, bundle, end to end against wrangler dev).
+test: setup lint unit bundle e2e
+	@echo "make test: all passed"
+
+setup:
+	@bash scripts/setup.sh
+
+cli:
+	cargo build --quiet --features cli
+
+build: setup
+	bash scripts/build-worker.sh
+
+## seed: publish catalog/demo.json into the local KV of `make dev`.
+seed: cli
+	@mkdir -p target/seed
+	target/debug/tailor catalog kv-bulk catalog/demo.json --out target/seed/demo.json
+	$(WRANGLER) kv bulk put target/seed/demo.json --binding CATALOG --local --persist-to $(DEV_STATE)
+
+lint:
+	cargo fmt --check
+	cargo clippy --quiet --all-targets --features cli -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	cargo test --features cli
+
+## bundle: the deployable bundle (wrangler deploy --dry-run) and its wasm size.
+bundle: setup
+	bash scripts/bundle-size.sh
+
+e2e: cli build
+	node --test --test-concurrency=1 tests/e2e/
+
+bench:
+	cargo bench --bench rewrite
+
+clean:
+	cargo clean
+	rm -rf build target node_modules/.tailor-lock-hash .wrangler
