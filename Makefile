@@ -9,12 +9,15 @@ DEV_STATE := .wrangler/state
 .PHONY: dev test setup cli build seed lint unit bundle e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV.
-dev: setup cli seed
+dev: setup cli seed .dev.vars
 	$(WRANGLER) dev --ip 127.0.0.1 --port 8787 --persist-to $(DEV_STATE)
 
 ## test: every test (lint, native, bundle, end to end against wrangler dev).
 test: setup lint unit bundle e2e
 	@echo "make test: all passed"
+
+.dev.vars:
+	cp .dev.vars.example .dev.vars
 
 setup:
 	@bash scripts/setup.sh

@@ -4,6 +4,7 @@
 
 use crate::budget::DEFAULT_BUDGET_MS;
 use crate::fragments::FragmentCache;
+use crate::profile::{KeyRing, ProfileSettings, Purpose, DEFAULT_COOKIE_NAME};
 
 /// Default for [`Config::catalog_refresh_ms`].
 pub const DEFAULT_CATALOG_REFRESH_MS: u32 = 10_000;
@@ -22,6 +23,9 @@ pub struct Config {
     pub catalog_refresh_ms: u32,
     /// `TAILOR_FRAGMENT_CACHE_BYTES`: isolate memory for fragments.
     pub fragment_cache_bytes: usize,
+    /// `TAILOR_PROFILE_COOKIE`, `TAILOR_PROFILE_KEYS` (a secret) and
+    /// `TAILOR_PROFILE_DIMENSION_MAX_AGE_S`.
+    pub profile: ProfileSettings,
 }
 
 impl Default for Config {
@@ -31,18 +35,26 @@ impl Default for Config {
             budget_ms: DEFAULT_BUDGET_MS,
             catalog_refresh_ms: DEFAULT_CATALOG_REFRESH_MS,
             fragment_cache_bytes: crate::fragments::DEFAULT_FRAGMENT_CACHE_BYTES,
+            profile: ProfileSettings::default(),
         }
     }
 }
 
 /// A var whose value could not be used; its default applies.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("wrangler var {name} is not {expected}; using the default")]
+#[error("wrangler var {name}: {problem}")]
 pub struct ConfigWarning {
     /// The var's name.
     pub name: &'static str,
-    /// What it should have been.
-    pub expected: &'static str,
+    /// What is wrong with it (never its value: it may be a secret).
+    pub problem: String,
+}
+
+fn warning(name: &'static str, problem: impl Into<String>) -> ConfigWarning {
+    ConfigWarning {
+        name,
+        problem: problem.into(),
+    }
 }
 
 impl Config {
@@ -58,19 +70,16 @@ impl Config {
             .is_some_and(|s| !crate::catalog::is_valid_id(s))
         {
             config.site = None;
-            warnings.push(ConfigWarning {
-                name: "TAILOR_SITE",
-                expected: "1-64 of a-z 0-9 - _",
-            });
+            warnings.push(warning(
+                "TAILOR_SITE",
+                "must be 1-64 of a-z 0-9 - _; no site is served",
+            ));
         }
         let mut number = |name: &'static str, max: u64, slot: &mut u64| {
             if let Some(text) = var(name) {
                 match text.trim().parse::<u64>() {
                     Ok(n) if n <= max => *slot = n,
-                    _ => warnings.push(ConfigWarning {
-                        name,
-                        expected: "a whole number in range",
-                    }),
+                    _ => warnings.push(warning(name, format!("must be a whole number up to {max}"))),
                 }
             }
         };
@@ -80,6 +89,36 @@ impl Config {
         number("TAILOR_CATALOG_REFRESH_MS", 3_600_000, &mut refresh);
         let mut cache = config.fragment_cache_bytes as u64;
         number("TAILOR_FRAGMENT_CACHE_BYTES", 64 * 1024 * 1024, &mut cache);
+        let mut dimension_age = config.profile.dimension_max_age_s;
+        number(
+            "TAILOR_PROFILE_DIMENSION_MAX_AGE_S",
+            400 * 24 * 3600,
+            &mut dimension_age,
+        );
+        config.profile.dimension_max_age_s = dimension_age;
+        if let Some(name) = var("TAILOR_PROFILE_COOKIE").filter(|n| !n.is_empty()) {
+            if name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                && name.len() <= 64
+            {
+                config.profile.cookie_name = name;
+            } else {
+                warnings.push(warning(
+                    "TAILOR_PROFILE_COOKIE",
+                    format!("not a cookie name; using {DEFAULT_COOKIE_NAME}"),
+                ));
+            }
+        }
+        if let Some(keys) = var("TAILOR_PROFILE_KEYS") {
+            let (ring, errors) = KeyRing::parse(&keys, Purpose::ProfileCookie);
+            warnings.extend(
+                errors
+                    .into_iter()
+                    .map(|e| warning("TAILOR_PROFILE_KEYS", e.to_string())),
+            );
+            config.profile.keys = ring;
+        }
         // All three are bounded above, so the conversions cannot fail.
         config.budget_ms = u32::try_from(budget).unwrap_or(DEFAULT_BUDGET_MS);
         config.catalog_refresh_ms = u32::try_from(refresh).unwrap_or(DEFAULT_CATALOG_REFRESH_MS);
@@ -128,6 +167,16 @@ mod tests {
     }
 
     #[test]
+    fn profile_keys_are_read_and_bad_entries_reported_without_their_secret() {
+        let secret = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+        let keys = format!("k2:{secret} k1:tooshort");
+        let (config, warnings) = Config::from_vars(vars(&[("TAILOR_PROFILE_KEYS", &keys)]));
+        assert_eq!(config.profile.keys.current().unwrap().kid, "k2");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].to_string().contains("k1") && !warnings[0].to_string().contains("tooshort"));
+    }
+
+    #[test]
     fn unusable_values_fall_back_with_a_warning_naming_the_var() {
         let (config, warnings) = Config::from_vars(vars(&[
             ("TAILOR_SITE", "Demo Site"),
@@ -136,6 +185,10 @@ mod tests {
         ]));
         assert_eq!(config, Config::default());
         let names: Vec<_> = warnings.iter().map(|w| w.name).collect();
+        assert!(
+            warnings.iter().all(|w| !w.to_string().contains("lots")),
+            "values are never echoed"
+        );
         assert_eq!(
             names,
             ["TAILOR_SITE", "TAILOR_BUDGET_MS", "TAILOR_FRAGMENT_CACHE_BYTES"]

@@ -4,12 +4,17 @@
 //! experiments, exploration and bandits plug in here.
 
 use crate::catalog::Manifest;
+use crate::profile::Visitor;
 
 /// Why a block shows the variant it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     /// The block's default: nothing more specific applies.
     Default,
+    /// The visitor's consent (or `Sec-GPC: 1`) rules out personalization.
+    Consent,
+    /// A crawler: bots always get the default experience.
+    Bot,
 }
 
 impl Reason {
@@ -17,6 +22,8 @@ impl Reason {
     pub fn label(&self) -> &'static str {
         match self {
             Self::Default => "default",
+            Self::Consent => "consent",
+            Self::Bot => "bot",
         }
     }
 }
@@ -34,8 +41,15 @@ pub struct Decision {
     pub reason: Reason,
 }
 
-/// Decides every block of `manifest`, in block-name order.
-pub fn decide(manifest: &Manifest) -> Vec<Decision> {
+/// Decides every block of `manifest` for `visitor`, in block-name order.
+pub fn decide(manifest: &Manifest, visitor: &Visitor) -> Vec<Decision> {
+    let reason = if visitor.bot {
+        Reason::Bot
+    } else if !visitor.personalization_allowed {
+        Reason::Consent
+    } else {
+        Reason::Default
+    };
     manifest
         .blocks
         .iter()
@@ -45,7 +59,7 @@ pub fn decide(manifest: &Manifest) -> Vec<Decision> {
                 block: name.clone(),
                 variant: variant.id.clone(),
                 fragment: variant.fragment.clone(),
-                reason: Reason::Default,
+                reason: reason.clone(),
             })
         })
         .collect()

@@ -11,7 +11,10 @@
 //! | --- | --- |
 //! | [`page`] | the request flow: what to personalize, what to do with the response |
 //! | [`catalog`] | the published documents, their KV layout, the isolate's copy |
+//! | [`profile`] | the signed profile cookie, anonymous profiles, consent |
 //! | [`decide`] | blocks × catalog → decisions with reasons |
+//! | [`targeting`] | GrowthBook's condition language, compiled once per catalog |
+//! | [`experiment`] | GrowthBook's hashing and bucketing |
 //! | [`fragments`] | content-addressed fragment HTML: memory, then KV |
 //! | [`rewrite`] | the rewrite plan; the native `lol_html` engine |
 //! | [`budget`] | the per-request deadline |
@@ -23,10 +26,13 @@ pub mod budget;
 pub mod catalog;
 pub mod config;
 pub mod decide;
+pub mod experiment;
 pub mod fragments;
 pub mod page;
 pub mod platform;
+pub mod profile;
 pub mod rewrite;
+pub mod targeting;
 pub mod timing;
 
 #[cfg(target_arch = "wasm32")]

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::decide::decide;
 use crate::fragments::{fetch_all, FragmentCache, FragmentSource};
 use crate::platform::{Clock, Kv, ResponseHead, Timer};
+use crate::profile::{resolve, RequestContext, Visitor};
 use crate::rewrite::{Fill, RewritePlan};
 use crate::timing::ServerTiming;
 
@@ -31,6 +32,8 @@ pub struct PageRequest<'a> {
     pub path: &'a str,
     /// Whether the request carries a `Range` header.
     pub has_range: bool,
+    /// What the profile is built from.
+    pub context: RequestContext<'a>,
 }
 
 /// Why a request is passed to the origin without any personalization work.
@@ -78,6 +81,11 @@ pub fn path_and_query_of(url: &str) -> &str {
     rest.split('#').next().unwrap_or(rest)
 }
 
+/// The query of an absolute URL, without `?` (`https://h/p?q#f` → `q`).
+pub fn query_of(url: &str) -> &str {
+    path_and_query_of(url).split_once('?').map_or("", |(_, q)| q)
+}
+
 /// The path of an absolute URL (`https://h/p?q` → `/p`).
 pub fn path_of(url: &str) -> &str {
     let pq = path_and_query_of(url);
@@ -100,6 +108,8 @@ pub enum Outcome {
 pub struct Prepared {
     /// Blocks to fill.
     pub plan: RewritePlan,
+    /// The visitor the decisions were made for.
+    pub visitor: Visitor,
     /// What happened.
     pub outcome: Outcome,
     /// Phases and their timings.
@@ -130,30 +140,40 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         join(origin, self.prepare(req, started)).await
     }
 
-    /// Loads the catalog, decides every block and resolves the fragments,
-    /// all within the budget counted from `started_ms`.
+    /// Builds the visitor's profile, loads the catalog, decides every block
+    /// and resolves the fragments, all within the budget counted from
+    /// `started_ms`.
     pub async fn prepare(&self, req: &PageRequest<'_>, started_ms: f64) -> Prepared {
         let mut timing = ServerTiming::new();
+        let now_s = (self.clock.now_ms() / 1000.0).max(0.0) as u64;
+        let visitor = resolve(&req.context, &self.config.profile, now_s);
+        timing.note("profile", visitor.describe());
+        let (plan, outcome) = self.plan(req, &visitor, started_ms, &mut timing).await;
+        Prepared {
+            plan,
+            visitor,
+            outcome,
+            timing,
+        }
+    }
+
+    async fn plan(
+        &self,
+        req: &PageRequest<'_>,
+        visitor: &Visitor,
+        started_ms: f64,
+        timing: &mut ServerTiming,
+    ) -> (RewritePlan, Outcome) {
         let Some(site) = self.config.site.as_deref() else {
             timing.note("tailor", "fail-open: no-site-configured");
-            return Prepared {
-                plan: RewritePlan::new(),
-                outcome: Outcome::FailOpen("no-site"),
-                timing,
-            };
+            return (RewritePlan::new(), Outcome::FailOpen("no-site"));
         };
         let deadline = Deadline::new(started_ms, self.config.budget_ms);
         let t0 = self.clock.now_ms();
+        let refresh = self.config.catalog_refresh_ms;
         let loaded = self
             .catalog
-            .load(
-                site,
-                self.config.catalog_refresh_ms,
-                &deadline,
-                self.kv,
-                self.clock,
-                self.timer,
-            )
+            .load(site, refresh, &deadline, self.kv, self.clock, self.timer)
             .await;
         let t1 = self.clock.now_ms();
         let loaded = match loaded {
@@ -161,30 +181,15 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
             Err(error) => {
                 timing.phase("catalog", t1 - t0, Some(error.label().to_owned()));
                 timing.note("tailor", format!("fail-open: {}", error.label()));
-                return Prepared {
-                    plan: RewritePlan::new(),
-                    outcome: Outcome::FailOpen(error.label()),
-                    timing,
-                };
+                return (RewritePlan::new(), Outcome::FailOpen(error.label()));
             }
         };
-        timing.phase(
-            "catalog",
-            t1 - t0,
-            Some(format!(
-                "{} {}",
-                loaded.freshness.label(),
-                loaded.manifest.version
-            )),
-        );
+        let desc = format!("{} {}", loaded.freshness.label(), loaded.manifest.version);
+        timing.phase("catalog", t1 - t0, Some(desc));
         if !loaded.manifest.covers_page(req.path) {
-            return Prepared {
-                plan: RewritePlan::new(),
-                outcome: Outcome::NotCovered,
-                timing,
-            };
+            return (RewritePlan::new(), Outcome::NotCovered);
         }
-        let decisions = decide(&loaded.manifest);
+        let decisions = decide(&loaded.manifest, visitor);
         let t2 = self.clock.now_ms();
         timing.phase("decide", t2 - t1, Some(format!("{} blocks", decisions.len())));
 
@@ -225,11 +230,7 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
             desc.push_str(&format!(" {} missed: {}", missed.len(), missed.join(" ")));
         }
         timing.phase("fragments", t3 - t2, Some(desc));
-        Prepared {
-            plan,
-            outcome: Outcome::Personalize,
-            timing,
-        }
+        (plan, Outcome::Personalize)
     }
 }
 
@@ -310,6 +311,7 @@ mod tests {
             method,
             path,
             has_range: false,
+            context: RequestContext::default(),
         }
     }
 
@@ -323,6 +325,11 @@ mod tests {
         assert_eq!(path_of("http://127.0.0.1:8787"), "/");
         assert_eq!(path_and_query_of("http://h?x=1"), "/");
         assert_eq!(path_of("/already/a/path"), "/already/a/path");
+        assert_eq!(
+            query_of("https://example.com/p?utm_source=x&a=1#f"),
+            "utm_source=x&a=1"
+        );
+        assert_eq!(query_of("https://example.com/p"), "");
     }
 
     #[test]

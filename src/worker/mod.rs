@@ -19,7 +19,10 @@ use worker::{event, Context, Env};
 use crate::catalog::CatalogStore;
 use crate::config::Config;
 use crate::fragments::FragmentCache;
-use crate::page::{dispose, path_of, should_personalize, Disposition, Edge, HeaderEdit, PageRequest};
+use crate::page::{
+    dispose, path_of, query_of, should_personalize, Disposition, Edge, HeaderEdit, PageRequest,
+};
+use crate::profile::{ProfileSource, RejectionCounts, RequestContext};
 use origin::Origin;
 use platform::{DateClock, DelayTimer, WebResponseHead, WorkerKv};
 
@@ -27,10 +30,21 @@ use platform::{DateClock, DelayTimer, WebResponseHead, WorkerKv};
 struct Isolate {
     catalog: CatalogStore,
     fragments: OnceCell<FragmentCache>,
+    refused_cookies: RejectionCounts,
 }
 
 thread_local! {
-    static ISOLATE: Rc<Isolate> = Rc::new(Isolate { catalog: CatalogStore::new(), fragments: OnceCell::new() });
+    static ISOLATE: Rc<Isolate> = Rc::new(Isolate {
+        catalog: CatalogStore::new(),
+        fragments: OnceCell::new(),
+        refused_cookies: RejectionCounts::default(),
+    });
+}
+
+/// `request.cf.country`, when the platform provides it.
+fn cf_country(req: &Request) -> Option<String> {
+    let cf = js_sys::Reflect::get(req, &"cf".into()).ok()?;
+    js_sys::Reflect::get(&cf, &"country".into()).ok()?.as_string()
 }
 
 #[event(fetch)]
@@ -49,11 +63,29 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, JsValue> {
     let method = req.method();
     let url = req.url();
-    let has_range = req.headers().has("range").unwrap_or(true);
+    let headers = req.headers();
+    let has_range = headers.has("range").unwrap_or(true);
+    let header = |name: &str| headers.get(name).ok().flatten();
+    let (cookie, user_agent, referer, host) = (
+        header("cookie"),
+        header("user-agent"),
+        header("referer"),
+        header("host"),
+    );
+    let country = cf_country(req);
     let page = PageRequest {
         method: &method,
         path: path_of(&url),
         has_range,
+        context: RequestContext {
+            cookie_header: cookie.as_deref(),
+            user_agent: user_agent.as_deref(),
+            referer: referer.as_deref(),
+            host: host.as_deref(),
+            query: query_of(&url),
+            country: country.as_deref(),
+            global_privacy_control: header("sec-gpc").is_some_and(|v| v.trim() == "1"),
+        },
     };
     if should_personalize(&page).is_err() {
         return origin.fetch(req)?.await;
@@ -77,6 +109,14 @@ async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, Js
     // The origin request is sent now, before any catalog I/O is awaited.
     let origin_response = origin.fetch(req)?;
     let (response, prepared) = edge.serve(&page, origin_response).await;
+    if let ProfileSource::Anonymous(Some(rejection)) = &prepared.visitor.source {
+        // The reason and a count, never the cookie's value.
+        let count = isolate.refused_cookies.record(*rejection);
+        worker::console_log!(
+            "tailor: profile cookie refused: {} ({count} in this isolate)",
+            rejection.label()
+        );
+    }
     let response = response?;
     Ok(match dispose(prepared, &WebResponseHead(&response)) {
         Disposition::PassThrough => response,

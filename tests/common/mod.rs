@@ -17,6 +17,7 @@ use tailor_edge::fragments::FragmentCache;
 use tailor_edge::page::{Edge, PageRequest, Prepared};
 use tailor_edge::platform::fakes::{InstantTimer, ManualClock, MemoryKv};
 use tailor_edge::platform::Clock;
+use tailor_edge::profile::RequestContext;
 
 pub fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -70,10 +71,15 @@ impl World {
     }
 
     pub fn prepare(&self, path: &str) -> Prepared {
+        self.prepare_for(path, RequestContext::default())
+    }
+
+    pub fn prepare_for(&self, path: &str, context: RequestContext<'_>) -> Prepared {
         let req = PageRequest {
             method: "GET",
             path,
             has_range: false,
+            context,
         };
         futures_executor::block_on(self.edge().prepare(&req, self.clock.now_ms()))
     }

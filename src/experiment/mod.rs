@@ -1,0 +1,1 @@
+//! GrowthBook-compatible hashing and bucketing (work in progress).

@@ -1,0 +1,348 @@
+//! Who the visitor is: the origin's signed profile cookie when it verifies,
+//! else an anonymous profile from the request; consent and bots decide
+//! whether any of it may be used. Format: `docs/profile-cookie.md`.
+
+pub mod anonymous;
+pub mod cookie;
+pub mod keys;
+pub mod payload;
+
+use std::cell::Cell;
+
+use serde_json::{json, Map, Value};
+
+pub use cookie::{sign, verify, Rejection, Verified, DEFAULT_COOKIE_NAME, MAX_COOKIE_BYTES};
+pub use keys::{Key, KeyError, KeyRing, Purpose};
+pub use payload::Profile;
+
+/// Default for [`ProfileSettings::dimension_max_age_s`]: 30 days.
+pub const DEFAULT_DIMENSION_MAX_AGE_S: u64 = 30 * 24 * 3600;
+
+/// How profile cookies are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileSettings {
+    /// The cookie's name (signed into the tag).
+    pub cookie_name: String,
+    /// Accepted keys.
+    pub keys: KeyRing,
+    /// Declared dimensions older than this (from `i`) count as unknown.
+    pub dimension_max_age_s: u64,
+}
+
+impl Default for ProfileSettings {
+    fn default() -> Self {
+        Self {
+            cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
+            keys: KeyRing::default(),
+            dimension_max_age_s: DEFAULT_DIMENSION_MAX_AGE_S,
+        }
+    }
+}
+
+/// The request facts a profile is built from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestContext<'a> {
+    /// The `Cookie` header.
+    pub cookie_header: Option<&'a str>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<&'a str>,
+    /// The `Referer` header.
+    pub referer: Option<&'a str>,
+    /// The `Host` the request was made to.
+    pub host: Option<&'a str>,
+    /// The raw query string (no `?`).
+    pub query: &'a str,
+    /// The platform's country code (`request.cf.country`).
+    pub country: Option<&'a str>,
+    /// `Sec-GPC: 1` was sent.
+    pub global_privacy_control: bool,
+}
+
+/// Where the profile came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileSource {
+    /// A verified cookie, by key id; `stale` when its dimensions were too old.
+    Cookie {
+        /// The key id.
+        kid: String,
+        /// Declared dimensions were dropped for age.
+        stale: bool,
+    },
+    /// No usable cookie; the reason when one was present but refused.
+    Anonymous(Option<Rejection>),
+}
+
+/// The visitor as decisions see them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visitor {
+    /// Targeting attributes (GrowthBook-style attribute object).
+    pub attributes: Value,
+    /// Consent allows personalization (and no `Sec-GPC`).
+    pub personalization_allowed: bool,
+    /// Consent allows analytics (and no `Sec-GPC`).
+    pub analytics_allowed: bool,
+    /// A crawler: always the default experience.
+    pub bot: bool,
+    /// Where the profile came from.
+    pub source: ProfileSource,
+}
+
+impl Visitor {
+    /// A short, fixed description for `Server-Timing`.
+    pub fn describe(&self) -> String {
+        let mut desc = match &self.source {
+            ProfileSource::Cookie { kid, stale: false } => format!("cookie {kid}"),
+            ProfileSource::Cookie { kid, stale: true } => format!("cookie {kid} stale-dimensions"),
+            ProfileSource::Anonymous(None) => "anonymous".to_owned(),
+            ProfileSource::Anonymous(Some(r)) => format!("anonymous {}", r.label()),
+        };
+        if !self.personalization_allowed {
+            desc.push_str(" no-consent");
+        }
+        if self.bot {
+            desc.push_str(" bot");
+        }
+        desc
+    }
+}
+
+/// Every value of cookie `name` in a `Cookie` header (names match exactly).
+pub fn cookie_values<'a>(header: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(move |(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// Counts refused cookies by reason, per isolate.
+#[derive(Debug, Default)]
+pub struct RejectionCounts {
+    counts: [Cell<u64>; 10],
+}
+
+impl RejectionCounts {
+    /// Counts one refusal; returns the new count for that reason.
+    pub fn record(&self, rejection: Rejection) -> u64 {
+        let index = Rejection::ALL.iter().position(|r| *r == rejection).unwrap_or(0);
+        match self.counts.get(index) {
+            Some(cell) => {
+                cell.set(cell.get().saturating_add(1));
+                cell.get()
+            }
+            None => 0,
+        }
+    }
+
+    /// The count for one reason.
+    pub fn get(&self, rejection: Rejection) -> u64 {
+        let index = Rejection::ALL.iter().position(|r| *r == rejection).unwrap_or(0);
+        self.counts.get(index).map_or(0, Cell::get)
+    }
+}
+
+/// Builds the visitor for a request at `now_s` (unix seconds).
+pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64) -> Visitor {
+    let verified = match ctx.cookie_header {
+        None => Ok(None),
+        Some(header) => {
+            let mut values = cookie_values(header, &settings.cookie_name);
+            match (values.next(), values.next()) {
+                (None, _) => Ok(None),
+                (Some(_), Some(_)) => Err(Rejection::Duplicate),
+                (Some(value), None) => verify(value, &settings.keys, &settings.cookie_name, now_s).map(Some),
+            }
+        }
+    };
+    let mut attributes = Map::new();
+    let (source, consent) = match verified {
+        Ok(Some(Verified { kid, mut profile })) => {
+            let stale = now_s.saturating_sub(profile.i) > settings.dimension_max_age_s;
+            if stale {
+                profile.drop_dimensions();
+            }
+            for (name, value) in payload::dimensions(&profile) {
+                attributes.insert(name.to_owned(), json!(value));
+            }
+            if let Some(bid) = &profile.bid {
+                attributes.insert("id".to_owned(), json!(bid));
+            }
+            if !profile.x.is_empty() {
+                let experiments: Map<String, Value> = profile
+                    .x
+                    .iter()
+                    .map(|(label, arm)| (label.clone(), json!(arm)))
+                    .collect();
+                attributes.insert("experiments".to_owned(), Value::Object(experiments));
+            }
+            let consent = (profile.allows_personalization(), profile.allows_analytics());
+            (ProfileSource::Cookie { kid, stale }, consent)
+        }
+        Ok(None) => (ProfileSource::Anonymous(None), (true, true)),
+        Err(rejection) => (ProfileSource::Anonymous(Some(rejection)), (true, true)),
+    };
+    let device = anonymous::device(ctx.user_agent);
+    let utm = anonymous::utm(ctx.query);
+    attributes.insert("device".to_owned(), json!(device.label()));
+    attributes.insert("bot".to_owned(), json!(device == anonymous::Device::Bot));
+    attributes.insert(
+        "source".to_owned(),
+        json!(anonymous::source(!utm.is_empty(), ctx.referer, ctx.host)),
+    );
+    for (name, value) in utm {
+        attributes.insert(name.to_owned(), json!(value));
+    }
+    if let Some(country) = anonymous::country(ctx.country) {
+        attributes.insert("country".to_owned(), json!(country));
+    }
+    let returning = matches!(source, ProfileSource::Cookie { .. });
+    attributes.insert(
+        "visitor".to_owned(),
+        json!(if returning { "returning" } else { "new" }),
+    );
+    let personalization_allowed = consent.0 && !ctx.global_privacy_control;
+    let analytics_allowed = consent.1 && !ctx.global_privacy_control;
+    attributes.insert(
+        "consent".to_owned(),
+        json!({ "personalization": personalization_allowed, "analytics": analytics_allowed }),
+    );
+    Visitor {
+        attributes: Value::Object(attributes),
+        personalization_allowed,
+        analytics_allowed,
+        bot: device == anonymous::Device::Bot,
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+    const NOW: u64 = 1_795_003_600;
+
+    fn settings() -> ProfileSettings {
+        let (keys, errors) = KeyRing::parse(&format!("k1:{SECRET}"), Purpose::ProfileCookie);
+        assert!(errors.is_empty());
+        ProfileSettings {
+            keys,
+            ..ProfileSettings::default()
+        }
+    }
+
+    fn cookie(consent: &str, issued: u64) -> String {
+        let profile = Profile {
+            i: issued,
+            e: issued + 90 * 86_400,
+            ind: Some("fintech".into()),
+            role: Some("cto".into()),
+            size: Some("enterprise".into()),
+            bid: Some("abcdefgh12".into()),
+            c: consent.into(),
+            ..Profile::default()
+        };
+        sign(&profile, settings().keys.current().unwrap(), DEFAULT_COOKIE_NAME).unwrap()
+    }
+
+    fn header(value: &str) -> String {
+        format!("a=1; {DEFAULT_COOKIE_NAME}={value}; b=2")
+    }
+
+    #[test]
+    fn a_valid_cookie_becomes_targeting_attributes() {
+        let h = header(&cookie("pa", NOW));
+        let ctx = RequestContext {
+            cookie_header: Some(&h),
+            ..RequestContext::default()
+        };
+        let visitor = resolve(&ctx, &settings(), NOW);
+        assert_eq!(visitor.attributes["industry"], "fintech");
+        assert_eq!(visitor.attributes["company_size"], "enterprise");
+        assert_eq!(visitor.attributes["id"], "abcdefgh12");
+        assert_eq!(visitor.attributes["visitor"], "returning");
+        assert!(visitor.personalization_allowed && visitor.analytics_allowed);
+        assert_eq!(visitor.describe(), "cookie k1");
+    }
+
+    #[test]
+    fn two_profile_cookies_mean_an_anonymous_visitor() {
+        let c = cookie("pa", NOW);
+        let h = format!("{DEFAULT_COOKIE_NAME}={c}; {DEFAULT_COOKIE_NAME}={c}");
+        let ctx = RequestContext {
+            cookie_header: Some(&h),
+            ..RequestContext::default()
+        };
+        let visitor = resolve(&ctx, &settings(), NOW);
+        assert_eq!(
+            visitor.source,
+            ProfileSource::Anonymous(Some(Rejection::Duplicate))
+        );
+        assert!(visitor.attributes.get("industry").is_none());
+    }
+
+    #[test]
+    fn consent_off_or_global_privacy_control_disables_personalization() {
+        let h = header(&cookie("a", NOW));
+        let ctx = RequestContext {
+            cookie_header: Some(&h),
+            ..RequestContext::default()
+        };
+        assert!(!resolve(&ctx, &settings(), NOW).personalization_allowed);
+        let h = header(&cookie("pa", NOW));
+        let ctx = RequestContext {
+            cookie_header: Some(&h),
+            global_privacy_control: true,
+            ..RequestContext::default()
+        };
+        let visitor = resolve(&ctx, &settings(), NOW);
+        assert!(!visitor.personalization_allowed && !visitor.analytics_allowed);
+        let anonymous = RequestContext {
+            global_privacy_control: true,
+            ..RequestContext::default()
+        };
+        assert!(!resolve(&anonymous, &settings(), NOW).personalization_allowed);
+    }
+
+    #[test]
+    fn dimensions_older_than_the_configured_age_count_as_unknown() {
+        let issued = NOW - DEFAULT_DIMENSION_MAX_AGE_S - 1;
+        let h = header(&cookie("pa", issued));
+        let ctx = RequestContext {
+            cookie_header: Some(&h),
+            ..RequestContext::default()
+        };
+        let visitor = resolve(&ctx, &settings(), NOW);
+        assert!(visitor.attributes.get("industry").is_none());
+        assert_eq!(
+            visitor.attributes["id"], "abcdefgh12",
+            "the bucketing id still holds"
+        );
+        assert_eq!(visitor.describe(), "cookie k1 stale-dimensions");
+    }
+
+    #[test]
+    fn anonymous_visitors_get_request_context_attributes() {
+        let ctx = RequestContext {
+            user_agent: Some("Mozilla/5.0 (iPhone) Mobile"),
+            query: "utm_source=newsletter",
+            country: Some("de"),
+            ..RequestContext::default()
+        };
+        let visitor = resolve(&ctx, &settings(), NOW);
+        assert_eq!(visitor.attributes["device"], "mobile");
+        assert_eq!(visitor.attributes["source"], "campaign");
+        assert_eq!(visitor.attributes["utm_source"], "newsletter");
+        assert_eq!(visitor.attributes["country"], "DE");
+        assert_eq!(visitor.attributes["visitor"], "new");
+        assert!(visitor.personalization_allowed);
+    }
+
+    #[test]
+    fn refusals_are_counted_by_reason() {
+        let counts = RejectionCounts::default();
+        counts.record(Rejection::Expired);
+        assert_eq!(counts.record(Rejection::Expired), 2);
+        assert_eq!(counts.get(Rejection::BadSignature), 0);
+    }
+}

@@ -1,0 +1,1 @@
+//! GrowthBook-compatible targeting conditions (work in progress).
