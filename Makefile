@@ -6,14 +6,14 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build seed lint unit bundle e2e bench clean
+.PHONY: dev test setup cli build seed lint unit vectors fuzz-build fuzz bundle e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV.
 dev: setup cli seed .dev.vars
 	$(WRANGLER) dev --ip 127.0.0.1 --port 8787 --persist-to $(DEV_STATE)
 
 ## test: every test (lint, native, bundle, end to end against wrangler dev).
-test: setup lint unit bundle e2e
+test: setup lint unit vectors fuzz-build bundle e2e
 	@echo "make test: all passed"
 
 .dev.vars:
@@ -42,6 +42,22 @@ lint:
 unit:
 	cargo test --features cli
 
+## vectors: the Node and Python reference signers against tests/vectors/.
+vectors:
+	node --test examples/node/
+	python3 -m unittest discover -s examples/python
+
+## fuzz-build: every cargo-fuzz target builds (running them: `make fuzz`).
+fuzz-build:
+	cargo +nightly fuzz build
+
+FUZZ_SECONDS ?= 60
+## fuzz: runs each fuzz target for FUZZ_SECONDS on its committed corpus.
+fuzz: fuzz-build
+	for target in $$(cargo +nightly fuzz list); do \
+	  cargo +nightly fuzz run $$target fuzz/corpus/$$target -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096 || exit 1; \
+	done
+
 ## bundle: the deployable bundle (wrangler deploy --dry-run) and its wasm size.
 bundle: setup
 	bash scripts/bundle-size.sh
@@ -50,7 +66,7 @@ e2e: cli build
 	node --test --test-concurrency=1 tests/e2e/
 
 bench:
-	cargo bench --bench rewrite
+	cargo bench
 
 clean:
 	cargo clean

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tailor needs, and only what is missing:
 # the wasm32 target, worker-build and wasm-bindgen-cli at exact versions, and
-# the npm packages of package-lock.json (wrangler + workerd, esbuild, binaryen).
+# cargo-fuzz (with the nightly toolchain it needs), and the npm packages of
+# package-lock.json (wrangler + workerd, esbuild, binaryen).
 # Idempotent; a no-op in about a second when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,16 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $NF}')" != "$WASM_BINDG
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
   # No --locked: its lockfile pins a yanked webpki-roots.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+CARGO_FUZZ_VERSION=0.13.2
+if ! rustup toolchain list | grep -q '^nightly'; then
+  say "installing the nightly toolchain (cargo fuzz needs it)"
+  rustup toolchain install nightly --profile minimal
+fi
+if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $NF}')" != "$CARGO_FUZZ_VERSION" ]; then
+  say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about a minute, once)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --force
 fi
 
 # npm ci only when package-lock.json changed since the last install.

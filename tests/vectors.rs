@@ -158,12 +158,12 @@ fn generate() -> Value {
             "bad-payload",
         ),
         (
-            "expired",
+            "expired-301s-ago",
             raw(CURRENT, &format!("i={}&e={}&c=pa", NOW - 86_400, NOW - 301)),
             "expired",
         ),
         (
-            "not-yet-valid",
+            "issued-301s-ahead",
             raw(CURRENT, &format!("i={}&e={}&c=pa", NOW + 301, NOW + 86_400)),
             "not-yet-valid",
         ),
@@ -178,20 +178,36 @@ fn generate() -> Value {
             "bad-lifetime",
         ),
     ];
+    for (name, payload, reason) in [
+        ("bad-payload-repeated-key", "i=1795000000&i=1795000000&e=1795086400&c=pa", "bad-payload"),
+        ("bad-payload-leading-zero", "i=01795000000&e=1795086400&c=pa", "bad-payload"),
+        ("bad-payload-arm-100", "i=1795000000&e=1795086400&x=a~100&c=pa", "bad-payload"),
+        ("bad-payload-arm-leading-zero", "i=1795000000&e=1795086400&x=a~07&c=pa", "bad-payload"),
+        ("bad-payload-repeated-experiment", "i=1795000000&e=1795086400&x=a~1|a~2&c=pa", "bad-payload"),
+        ("bad-payload-five-experiments", "i=1795000000&e=1795086400&x=a~1|b~1|c~1|d~1|e~1&c=pa", "bad-payload"),
+    ] {
+        refused.push((name, raw(CURRENT, payload), reason));
+    }
+    refused.push(("uppercase-version", good.replacen("v1.", "V1.", 1), "unknown-version"));
     // Signed for another cookie name: the name is part of the tag.
     let other_name = sign(&full(), &key(CURRENT), "__Host-other").unwrap();
     refused.push(("signed-for-another-cookie-name", other_name, "bad-signature"));
     for (name, cookie, reason) in refused {
         verify_vectors.push(json!({ "name": name, "cookie": cookie, "ok": false, "reason": reason }));
     }
-    let within_skew = raw(CURRENT, &format!("i={}&e={}&c=pa", NOW - 86_400, NOW - 299));
-    verify_vectors.push(json!({
-        "name": "expired-within-clock-skew",
-        "cookie": within_skew,
-        "ok": true,
-        "kid": CURRENT.0,
-        "profile": { "i": NOW - 86_400, "e": NOW - 299, "c": "pa" },
-    }));
+    for (name, i, e) in [
+        ("expired-299s-ago-within-skew", NOW - 86_400, NOW - 299),
+        ("expired-exactly-300s-ago-within-skew", NOW - 86_400, NOW - 300),
+        ("issued-exactly-300s-ahead-within-skew", NOW + 300, NOW + 86_400),
+    ] {
+        verify_vectors.push(json!({
+            "name": name,
+            "cookie": raw(CURRENT, &format!("i={i}&e={e}&c=pa")),
+            "ok": true,
+            "kid": CURRENT.0,
+            "profile": { "i": i, "e": e, "c": "pa" },
+        }));
+    }
     json!({
         "format": "tailor-profile-cookie-v1-vectors",
         "cookie_name": DEFAULT_COOKIE_NAME,

@@ -122,6 +122,14 @@ impl Profile {
         if self.x.iter().any(|(label, arm)| !is_label(label) || *arm > 99) {
             return Err(err("x", "each bucket is a label and an arm 0-99"));
         }
+        let repeated = self
+            .x
+            .iter()
+            .enumerate()
+            .any(|(n, (label, _))| self.x.iter().take(n).any(|(earlier, _)| earlier == label));
+        if repeated {
+            return Err(err("x", "each experiment label at most once"));
+        }
         if !matches!(self.c.as_str(), "-" | "p" | "a" | "pa") {
             return Err(err("c", "must be -, p, a or pa"));
         }
@@ -281,6 +289,8 @@ mod tests {
             "i=1&e=2&x=a~01&c=pa",
             "i=1&e=2&c=ap",
             "i=1&e=2&bid=short&c=p",
+            "i=1&e=2&x=a~1|a~2&c=p",
+            "i=1&e=2&x=a~1|b~1|c~1|d~1|e~1&c=p",
         ] {
             assert!(Profile::decode(bad).is_err(), "{bad} must be refused");
         }
