@@ -14,12 +14,13 @@ use std::future::Future;
 use futures_util::future::join;
 
 use crate::budget::Deadline;
-use crate::catalog::CatalogStore;
+use crate::catalog::{CatalogIo, CatalogStore};
 use crate::config::Config;
 use crate::decide::decide;
 use crate::fragments::{fetch_all, FragmentCache, FragmentSource};
 use crate::platform::{Clock, Kv, ResponseHead, Timer};
 use crate::profile::{resolve, RequestContext, Visitor};
+use crate::targeting::RegexEngine;
 use crate::rewrite::{Fill, RewritePlan};
 use crate::timing::ServerTiming;
 
@@ -130,6 +131,8 @@ pub struct Edge<'a, K, C, T> {
     pub clock: &'a C,
     /// Timers.
     pub timer: &'a T,
+    /// The regex engine conditions are compiled with.
+    pub regex: &'a dyn RegexEngine,
 }
 
 impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
@@ -138,6 +141,10 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
     pub async fn serve<R, F: Future<Output = R>>(&self, req: &PageRequest<'_>, origin: F) -> (R, Prepared) {
         let started = self.clock.now_ms();
         join(origin, self.prepare(req, started)).await
+    }
+
+    fn catalog_io(&self) -> CatalogIo<'_, K, C, T> {
+        CatalogIo { kv: self.kv, clock: self.clock, timer: self.timer, regex: self.regex }
     }
 
     /// Builds the visitor's profile, loads the catalog, decides every block
@@ -173,7 +180,7 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         let refresh = self.config.catalog_refresh_ms;
         let loaded = self
             .catalog
-            .load(site, refresh, &deadline, self.kv, self.clock, self.timer)
+            .load(site, refresh, &deadline, &self.catalog_io())
             .await;
         let t1 = self.clock.now_ms();
         let loaded = match loaded {
@@ -184,12 +191,14 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
                 return (RewritePlan::new(), Outcome::FailOpen(error.label()));
             }
         };
-        let desc = format!("{} {}", loaded.freshness.label(), loaded.manifest.version);
+        let manifest = &loaded.catalog.manifest;
+        let desc = format!("{} {}", loaded.freshness.label(), manifest.version);
         timing.phase("catalog", t1 - t0, Some(desc));
-        if !loaded.manifest.covers_page(req.path) {
+        if !manifest.covers_page(req.path) {
             return (RewritePlan::new(), Outcome::NotCovered);
         }
-        let decisions = decide(&loaded.manifest, visitor);
+        let now_s = (self.clock.now_ms() / 1000.0).max(0.0) as u64;
+        let decisions = decide(&loaded.catalog, visitor, now_s);
         let t2 = self.clock.now_ms();
         timing.phase("decide", t2 - t1, Some(format!("{} blocks", decisions.len())));
 

@@ -22,6 +22,7 @@ use tailor_edge::platform::fakes::{ManualClock, MemoryKv, MemoryResponse, NeverT
 use tailor_edge::platform::Clock;
 use tailor_edge::profile::{sign, verify, Profile, ProfileSettings, Rejection, RequestContext};
 use tailor_edge::rewrite::native;
+use tailor_edge::targeting::NativeRegex;
 
 fn now_ms() -> f64 {
     std::time::SystemTime::now()
@@ -333,6 +334,7 @@ fn render(page: &Path, catalog: &Path, path: &str, cookie: Option<&str>, gpc: bo
         kv: &kv,
         clock: &clock,
         timer: &NeverTimer,
+        regex: &NativeRegex,
     };
     let context = RequestContext {
         cookie_header: cookie_header.as_deref(),

@@ -46,6 +46,32 @@ pub struct Manifest {
     pub pages: Option<Vec<String>>,
     /// Blocks by name, as written in `<tailor-block name="…">`.
     pub blocks: BTreeMap<String, Block>,
+    /// Share of identified visitors (0–0.5) who always see defaults, so the
+    /// lift of personalization can be measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<f64>,
+    /// Deliberate exploration of adjacent variants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exploration: Option<Exploration>,
+    /// Saved groups for `$inGroup` / `$notInGroup` conditions.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub saved_groups: BTreeMap<String, Vec<serde_json::Value>>,
+}
+
+/// The exploration quota: a share of eligible decisions shows an adjacent
+/// variant instead of the best match, the same one per visitor and period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exploration {
+    /// Share of decisions explored, 0–0.5.
+    pub share: f64,
+    /// How long a visitor keeps the same exploration draw, in hours.
+    #[serde(default = "default_period_hours")]
+    pub period_hours: u32,
+}
+
+fn default_period_hours() -> u32 {
+    24
 }
 
 /// A personalizable block and its variants.
@@ -55,6 +81,56 @@ pub struct Block {
     pub default: String,
     /// Variants in priority order.
     pub variants: Vec<Variant>,
+    /// An experiment that splits eligible visitors between variants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<BlockExperiment>,
+    /// Per-variant success statistics: choose by Thompson sampling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandit: Option<Bandit>,
+}
+
+/// An experiment on a block, GrowthBook-compatible: the same key, seed,
+/// weights, coverage, hash version and namespace give the same arm as any
+/// GrowthBook SDK.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BlockExperiment {
+    /// Experiment key (the hash seed unless `seed` is set).
+    pub key: String,
+    /// Variant ids, one per arm, in arm order.
+    pub variations: Vec<String>,
+    /// Traffic share per arm; equal when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Vec<f64>>,
+    /// Share of eligible visitors enrolled; 1 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
+    /// Hash version, 1 or 2 (GrowthBook's default is 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_version: Option<u32>,
+    /// Hash seed; the key when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<String>,
+    /// Namespace `[id, start, end]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<(String, f64, f64)>,
+    /// The attribute hashed; `id` (the profile's bucketing id) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_attribute: Option<String>,
+    /// Who is eligible (condition); everyone when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<serde_json::Value>,
+}
+
+/// Beta posteriors per variant, pushed by the origin's aggregator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bandit {
+    /// Variant id → `[alpha, beta]` (successes + 1, failures + 1).
+    pub arms: BTreeMap<String, (f64, f64)>,
+    /// How long a visitor keeps the same draw, in hours.
+    #[serde(default = "default_period_hours")]
+    pub period_hours: u32,
 }
 
 /// One way to fill a block.
@@ -165,6 +241,17 @@ impl Manifest {
         for (name, block) in &self.blocks {
             block.validate(&format!("blocks.{name}"), name)?;
         }
+        if self.holdout.is_some_and(|h| !(0.0..=0.5).contains(&h)) {
+            return Err(ValidationError::new("holdout", "must be a share between 0 and 0.5"));
+        }
+        if let Some(exploration) = &self.exploration {
+            if !(0.0..=0.5).contains(&exploration.share) {
+                return Err(ValidationError::new("exploration.share", "must be between 0 and 0.5"));
+            }
+            if exploration.period_hours == 0 {
+                return Err(ValidationError::new("exploration.period_hours", "must be at least 1"));
+            }
+        }
         Ok(())
     }
 
@@ -260,6 +347,35 @@ impl Block {
                 format!("names no variant of this block (`{}`)", self.default),
             ));
         }
+        if let Some(experiment) = &self.experiment {
+            for (i, id) in experiment.variations.iter().enumerate() {
+                if !seen.contains(id.as_str()) {
+                    return Err(ValidationError::new(
+                        format!("{at}.experiment.variations.{i}"),
+                        format!("names no variant of this block (`{id}`)"),
+                    ));
+                }
+            }
+        }
+        if let Some(bandit) = &self.bandit {
+            for (id, (alpha, beta)) in &bandit.arms {
+                if !seen.contains(id.as_str()) {
+                    return Err(ValidationError::new(
+                        format!("{at}.bandit.arms.{id}"),
+                        "names no variant of this block",
+                    ));
+                }
+                if !(alpha.is_finite() && beta.is_finite() && *alpha > 0.0 && *beta > 0.0) {
+                    return Err(ValidationError::new(
+                        format!("{at}.bandit.arms.{id}"),
+                        "alpha and beta must be positive numbers",
+                    ));
+                }
+            }
+            if bandit.period_hours == 0 {
+                return Err(ValidationError::new(format!("{at}.bandit.period_hours"), "must be at least 1"));
+            }
+        }
         Ok(())
     }
 
@@ -288,6 +404,8 @@ mod tests {
                     fragment: hash('a'),
                     when: None,
                 }],
+                experiment: None,
+                bandit: None,
             },
         );
         let mut m = Manifest {
@@ -296,6 +414,9 @@ mod tests {
             version: String::new(),
             pages: None,
             blocks,
+            holdout: None,
+            exploration: None,
+            saved_groups: BTreeMap::new(),
         };
         m.version = m.compute_version();
         m

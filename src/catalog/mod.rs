@@ -18,6 +18,7 @@ mod store;
 pub use error::{CatalogError, ValidationError};
 pub use keys::{fragment_key, manifest_key, pointer_key};
 pub use manifest::{
-    is_valid_id, sha256_hex, Block, Manifest, Pointer, Variant, MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,
+    is_valid_id, sha256_hex, Bandit, Block, BlockExperiment, Exploration, Manifest, Pointer, Variant,
+    MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,
 };
-pub use store::{CatalogStore, Freshness, LoadedCatalog};
+pub use store::{CatalogIo, CatalogStore, Freshness, LoadedCatalog};

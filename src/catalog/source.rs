@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ValidationError;
 use super::keys::{fragment_key, manifest_key, pointer_key};
-use super::manifest::{sha256_hex, Block, Manifest, Pointer, Variant, MANIFEST_SCHEMA};
+use super::manifest::{
+    sha256_hex, Bandit, Block, BlockExperiment, Exploration, Manifest, Pointer, Variant, MANIFEST_SCHEMA,
+};
 
 /// Largest fragment a catalog may hold.
 pub const MAX_FRAGMENT_BYTES: usize = 64 * 1024;
@@ -27,6 +29,15 @@ pub struct SourceCatalog {
     pub pages: Option<Vec<String>>,
     /// Blocks by marker name.
     pub blocks: BTreeMap<String, SourceBlock>,
+    /// Share of identified visitors who always see defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<f64>,
+    /// The exploration quota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exploration: Option<Exploration>,
+    /// Saved groups for `$inGroup` / `$notInGroup`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub saved_groups: BTreeMap<String, Vec<serde_json::Value>>,
 }
 
 /// A block as written by hand.
@@ -40,6 +51,12 @@ pub struct SourceBlock {
     pub default: String,
     /// Variants in priority order.
     pub variants: Vec<SourceVariant>,
+    /// An experiment on the block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<BlockExperiment>,
+    /// Bandit statistics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandit: Option<Bandit>,
 }
 
 /// A variant as written by hand: exactly one of `html` or `file`.
@@ -112,6 +129,8 @@ impl Bundle {
                 Block {
                     default: block.default.clone(),
                     variants,
+                    experiment: block.experiment.clone(),
+                    bandit: block.bandit.clone(),
                 },
             );
         }
@@ -121,9 +140,15 @@ impl Bundle {
             version: String::new(),
             pages: source.pages,
             blocks,
+            holdout: source.holdout,
+            exploration: source.exploration,
+            saved_groups: source.saved_groups,
         };
         manifest.version = manifest.compute_version();
         manifest.validate()?;
+        // Conditions must compile now, not be discovered broken per request.
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::decide::CompiledCatalog::compile(std::rc::Rc::new(manifest.clone()), &crate::targeting::NativeRegex)?;
         Ok(Self { manifest, fragments })
     }
 

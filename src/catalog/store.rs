@@ -12,7 +12,9 @@ use super::error::CatalogError;
 use super::keys::{manifest_key, pointer_key};
 use super::manifest::{Manifest, Pointer};
 use crate::budget::Deadline;
+use crate::decide::CompiledCatalog;
 use crate::platform::{Clock, Kv, Timer};
+use crate::targeting::RegexEngine;
 
 /// Where a loaded catalog came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,16 +44,29 @@ impl Freshness {
 /// A catalog ready to decide with.
 #[derive(Debug, Clone)]
 pub struct LoadedCatalog {
-    /// The manifest (shared, immutable).
-    pub manifest: Rc<Manifest>,
+    /// The compiled catalog (shared, immutable).
+    pub catalog: Rc<CompiledCatalog>,
     /// How it was obtained.
     pub freshness: Freshness,
 }
 
 #[derive(Debug, Default)]
 struct Live {
-    manifest: Option<Rc<Manifest>>,
+    catalog: Option<Rc<CompiledCatalog>>,
     checked_at_ms: Option<f64>,
+}
+
+/// The platform a catalog load uses: KV, the clock and timers for the
+/// deadline, and the regex engine conditions compile with.
+pub struct CatalogIo<'a, K, C, T> {
+    /// Workers KV.
+    pub kv: &'a K,
+    /// The clock.
+    pub clock: &'a C,
+    /// Timers.
+    pub timer: &'a T,
+    /// The regex engine.
+    pub regex: &'a dyn RegexEngine,
 }
 
 /// The isolate's copy of a site's live catalog.
@@ -68,43 +83,42 @@ impl CatalogStore {
 
     /// Returns the live catalog for `site`, reading KV when the pointer has
     /// not been checked for `refresh_ms` and the manifest only when its
-    /// version changed. Every KV wait ends by `deadline`. When KV fails and a
+    /// version changed; a new manifest is compiled once (conditions with
+    /// `regex`). Every KV wait ends by `deadline`. When KV fails and a
     /// manifest was loaded before, that last good manifest is served.
     pub async fn load<K: Kv, C: Clock, T: Timer>(
         &self,
         site: &str,
         refresh_ms: u32,
         deadline: &Deadline,
-        kv: &K,
-        clock: &C,
-        timer: &T,
+        io: &CatalogIo<'_, K, C, T>,
     ) -> Result<LoadedCatalog, CatalogError> {
-        let now = clock.now_ms();
+        let now = io.clock.now_ms();
         let (cached, checked_at) = {
             let live = self.live.borrow();
-            (live.manifest.clone(), live.checked_at_ms)
+            (live.catalog.clone(), live.checked_at_ms)
         };
-        if let (Some(manifest), Some(at)) = (&cached, checked_at) {
+        if let (Some(catalog), Some(at)) = (&cached, checked_at) {
             if now - at < f64::from(refresh_ms) {
                 return Ok(LoadedCatalog {
-                    manifest: manifest.clone(),
+                    catalog: catalog.clone(),
                     freshness: Freshness::Memory,
                 });
             }
         }
         match self
-            .refresh(site, cached.as_ref(), deadline, kv, clock, timer)
+            .refresh(site, cached.as_ref(), deadline, io)
             .await
         {
             Ok(loaded) => {
                 let mut live = self.live.borrow_mut();
-                live.manifest = Some(loaded.manifest.clone());
+                live.catalog = Some(loaded.catalog.clone());
                 live.checked_at_ms = Some(now);
                 Ok(loaded)
             }
             Err(error) => match cached {
-                Some(manifest) => Ok(LoadedCatalog {
-                    manifest,
+                Some(catalog) => Ok(LoadedCatalog {
+                    catalog,
                     freshness: Freshness::LastKnownGood(error),
                 }),
                 None => Err(error),
@@ -115,12 +129,11 @@ impl CatalogStore {
     async fn refresh<K: Kv, C: Clock, T: Timer>(
         &self,
         site: &str,
-        cached: Option<&Rc<Manifest>>,
+        cached: Option<&Rc<CompiledCatalog>>,
         deadline: &Deadline,
-        kv: &K,
-        clock: &C,
-        timer: &T,
+        io: &CatalogIo<'_, K, C, T>,
     ) -> Result<LoadedCatalog, CatalogError> {
+        let CatalogIo { kv, clock, timer, regex } = *io;
         let key = pointer_key(site);
         let text = deadline.run(clock, timer, kv.get_text(&key)).await??;
         let text = text.ok_or_else(|| CatalogError::NotPublished {
@@ -130,9 +143,9 @@ impl CatalogStore {
             key,
             reason: e.to_string(),
         })?;
-        if let Some(manifest) = cached.filter(|m| m.version == pointer.version) {
+        if let Some(catalog) = cached.filter(|c| c.manifest.version == pointer.version) {
             return Ok(LoadedCatalog {
-                manifest: manifest.clone(),
+                catalog: catalog.clone(),
                 freshness: Freshness::Confirmed,
             });
         }
@@ -151,8 +164,14 @@ impl CatalogStore {
                 reason: "manifest version differs from its key".to_owned(),
             });
         }
+        // Conditions that do not compile make the whole version unusable:
+        // publishing validates them, so this is a document nobody should write.
+        let catalog = CompiledCatalog::compile(Rc::new(manifest), regex).map_err(|e| CatalogError::Corrupt {
+            key,
+            reason: e.to_string(),
+        })?;
         Ok(LoadedCatalog {
-            manifest: Rc::new(manifest),
+            catalog: Rc::new(catalog),
             freshness: Freshness::Loaded,
         })
     }

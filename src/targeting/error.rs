@@ -70,9 +70,7 @@ pub enum ConditionErrorKind {
         found: &'static str,
     },
     /// `$type` names a type the SDK never reports.
-    #[error(
-        "`$type` {name:?} is not one of string, number, boolean, array, object, null, undefined"
-    )]
+    #[error("`$type` {name:?} is not one of string, number, boolean, array, object, null, undefined")]
     UnknownType {
         /// The name as written.
         name: String,

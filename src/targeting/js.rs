@@ -166,21 +166,8 @@ pub(crate) fn number_to_string(x: f64) -> String {
 fn is_js_whitespace(c: char) -> bool {
     matches!(
         c,
-        '\u{9}'
-            | '\u{a}'
-            | '\u{b}'
-            | '\u{c}'
-            | '\u{d}'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-            | '\u{feff}'
+        '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
     )
 }
 
@@ -198,7 +185,11 @@ pub(crate) fn string_to_number(s: &str) -> f64 {
     }
     let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
     if unsigned == "Infinity" {
-        return if s.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY };
+        return if s.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        };
     }
     if !is_str_decimal_literal(unsigned) {
         return f64::NAN;
@@ -220,7 +211,10 @@ fn parse_radix(digits: &str, radix: u32) -> f64 {
         };
         approx = approx * f64::from(radix) + f64::from(d);
         if !overflowed {
-            match exact.checked_mul(u128::from(radix)).and_then(|v| v.checked_add(u128::from(d))) {
+            match exact
+                .checked_mul(u128::from(radix))
+                .and_then(|v| v.checked_add(u128::from(d)))
+            {
                 Some(v) => exact = v,
                 None => overflowed = true,
             }
@@ -309,7 +303,9 @@ pub(crate) fn json_equal(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x.iter().zip(y).all(|((ka, va), (kb, vb))| ka == kb && json_equal(va, vb))
+                && x.iter()
+                    .zip(y)
+                    .all(|((ka, va), (kb, vb))| ka == kb && json_equal(va, vb))
         }
         _ => false,
     }
@@ -421,7 +417,9 @@ mod tests {
         for (s, x) in cases {
             assert_eq!(string_to_number(s), x, "{s:?}");
         }
-        for s in ["abc", "1e", ".", "e5", "inf", "nan", "NaN", "-0x10", "0x", "1_000", "12px", "1 2"] {
+        for s in [
+            "abc", "1e", ".", "e5", "inf", "nan", "NaN", "-0x10", "0x", "1_000", "12px", "1 2",
+        ] {
             assert!(string_to_number(s).is_nan(), "{s:?}");
         }
     }

@@ -114,7 +114,8 @@ impl RegexEngine for NativeRegex {
 
 /// JS `\s`: WhiteSpace and LineTerminator code points.
 #[cfg(not(target_arch = "wasm32"))]
-const JS_SPACE: &str = r"\t\n\x0B\x0C\r \xA0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
+const JS_SPACE: &str =
+    r"\t\n\x0B\x0C\r \xA0\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}";
 
 /// Rewrites a JavaScript (non-Unicode mode) pattern into `regex` crate syntax
 /// with the same meaning, or says why it cannot.
@@ -331,7 +332,18 @@ mod tests {
 
     #[test]
     fn unsupported_or_foreign_syntax_is_refused() {
-        for p in [r"(a)\1", r"(?<n>a)\k<n>", "(?=a)", "(?<=a)b", "(?i)a", "(?P<n>a)", "[a", "a\\", "(", r"\8"] {
+        for p in [
+            r"(a)\1",
+            r"(?<n>a)\k<n>",
+            "(?=a)",
+            "(?<=a)b",
+            "(?i)a",
+            "(?P<n>a)",
+            "[a",
+            "a\\",
+            "(",
+            r"\8",
+        ] {
             assert!(NativeRegex.compile(p).is_err(), "{p}");
         }
     }

@@ -71,7 +71,10 @@ mod tests {
     #[test]
     fn pads_numeric_parts_and_marks_releases_with_tilde() {
         assert_eq!(padded_version_str("1.2.3"), "    1-    2-    3-~");
-        assert_eq!(padded_version_str("v1.2.3-rc.1+build.7"), "    1-    2-    3-rc-    1");
+        assert_eq!(
+            padded_version_str("v1.2.3-rc.1+build.7"),
+            "    1-    2-    3-rc-    1"
+        );
         assert_eq!(padded_version_str("1-2-3"), "    1-    2-    3-~");
         assert_eq!(padded_version_str("1.2.3.4"), "    1-    2-    3-    4");
         assert_eq!(padded_version_str("123456.0.0"), "123456-    0-    0-~");

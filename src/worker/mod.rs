@@ -7,6 +7,7 @@
 
 mod origin;
 mod platform;
+mod regex;
 mod rewriter;
 
 use std::cell::OnceCell;
@@ -25,6 +26,7 @@ use crate::page::{
 use crate::profile::{ProfileSource, RejectionCounts, RequestContext};
 use origin::Origin;
 use platform::{DateClock, DelayTimer, WebResponseHead, WorkerKv};
+use regex::JsRegex;
 
 /// What an isolate keeps between requests: immutable, content-keyed data only.
 struct Isolate {
@@ -105,6 +107,7 @@ async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, Js
         kv: &kv,
         clock: &DateClock,
         timer: &DelayTimer,
+        regex: &JsRegex,
     };
     // The origin request is sent now, before any catalog I/O is awaited.
     let origin_response = origin.fetch(req)?;

@@ -18,6 +18,7 @@ use tailor_edge::page::{Edge, PageRequest, Prepared};
 use tailor_edge::platform::fakes::{InstantTimer, ManualClock, MemoryKv};
 use tailor_edge::platform::Clock;
 use tailor_edge::profile::RequestContext;
+use tailor_edge::targeting::NativeRegex;
 
 pub fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -67,6 +68,7 @@ impl World {
             kv: &self.kv,
             clock: &self.clock,
             timer: &InstantTimer,
+            regex: &NativeRegex,
         }
     }
 
