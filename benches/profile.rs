@@ -13,7 +13,12 @@ use tailor_edge::profile::{
 const NOW: u64 = 1_795_003_600;
 
 fn profile_benches(c: &mut Criterion) {
-    let key = Key::derive("k2026a", "7Jd0m1bq3cXo9T2Zr8WvYkLpN4sHaQfUe6gCiBtRxDw", Purpose::ProfileCookie).unwrap();
+    let key = Key::derive(
+        "k2026a",
+        "7Jd0m1bq3cXo9T2Zr8WvYkLpN4sHaQfUe6gCiBtRxDw",
+        Purpose::ProfileCookie,
+    )
+    .unwrap();
     let keys = KeyRing::from_keys(vec![key.clone()]);
     let profile = Profile {
         i: NOW - 3_600,
@@ -35,7 +40,10 @@ fn profile_benches(c: &mut Criterion) {
     c.bench_function("profile/verify tampered cookie", |b| {
         b.iter(|| verify(black_box(&tampered), &keys, DEFAULT_COOKIE_NAME, NOW).unwrap_err())
     });
-    let settings = ProfileSettings { keys: keys.clone(), ..ProfileSettings::default() };
+    let settings = ProfileSettings {
+        keys: keys.clone(),
+        ..ProfileSettings::default()
+    };
     let header = format!("_ga=GA1.2.3; theme=dark; {DEFAULT_COOKIE_NAME}={cookie}; consent=yes");
     let ctx = RequestContext {
         cookie_header: Some(&header),
@@ -50,7 +58,13 @@ fn profile_benches(c: &mut Criterion) {
         b.iter(|| resolve(black_box(&ctx), &settings, NOW))
     });
     c.bench_function("profile/derive key (HKDF, per configured key)", |b| {
-        b.iter(|| Key::derive("k1", black_box("7Jd0m1bq3cXo9T2Zr8WvYkLpN4sHaQfUe6gCiBtRxDw"), Purpose::ProfileCookie))
+        b.iter(|| {
+            Key::derive(
+                "k1",
+                black_box("7Jd0m1bq3cXo9T2Zr8WvYkLpN4sHaQfUe6gCiBtRxDw"),
+                Purpose::ProfileCookie,
+            )
+        })
     });
 }
 

@@ -20,8 +20,8 @@ use crate::decide::decide;
 use crate::fragments::{fetch_all, FragmentCache, FragmentSource};
 use crate::platform::{Clock, Kv, ResponseHead, Timer};
 use crate::profile::{resolve, RequestContext, Visitor};
-use crate::targeting::RegexEngine;
 use crate::rewrite::{Fill, RewritePlan};
+use crate::targeting::RegexEngine;
 use crate::timing::ServerTiming;
 
 /// The parts of a request the flow looks at.
@@ -144,7 +144,12 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
     }
 
     fn catalog_io(&self) -> CatalogIo<'_, K, C, T> {
-        CatalogIo { kv: self.kv, clock: self.clock, timer: self.timer, regex: self.regex }
+        CatalogIo {
+            kv: self.kv,
+            clock: self.clock,
+            timer: self.timer,
+            regex: self.regex,
+        }
     }
 
     /// Builds the visitor's profile, loads the catalog, decides every block
@@ -200,7 +205,11 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         let now_s = (self.clock.now_ms() / 1000.0).max(0.0) as u64;
         let decisions = decide(&loaded.catalog, visitor, now_s);
         let t2 = self.clock.now_ms();
-        timing.phase("decide", t2 - t1, Some(format!("{} blocks", decisions.len())));
+        let summary: Vec<String> = decisions
+            .iter()
+            .map(|d| format!("{}:{}:{}", d.block, d.variant, d.reason.label()))
+            .collect();
+        timing.phase("decide", t2 - t1, Some(summary.join(" ")));
 
         let hashes: Vec<&str> = decisions.iter().map(|d| d.fragment.as_str()).collect();
         let fetched = fetch_all(

@@ -1,7 +1,12 @@
 //! Properties of the profile cookie: whatever the profile, signing then
 //! verifying gives it back; whatever single byte of a cookie changes, the
 //! cookie is refused; whatever the input, verification answers (no panic).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::prelude::*;
 use tailor_edge::profile::{sign, verify, Key, KeyRing, Profile, Purpose, DEFAULT_COOKIE_NAME};

@@ -179,16 +179,44 @@ fn generate() -> Value {
         ),
     ];
     for (name, payload, reason) in [
-        ("bad-payload-repeated-key", "i=1795000000&i=1795000000&e=1795086400&c=pa", "bad-payload"),
-        ("bad-payload-leading-zero", "i=01795000000&e=1795086400&c=pa", "bad-payload"),
-        ("bad-payload-arm-100", "i=1795000000&e=1795086400&x=a~100&c=pa", "bad-payload"),
-        ("bad-payload-arm-leading-zero", "i=1795000000&e=1795086400&x=a~07&c=pa", "bad-payload"),
-        ("bad-payload-repeated-experiment", "i=1795000000&e=1795086400&x=a~1|a~2&c=pa", "bad-payload"),
-        ("bad-payload-five-experiments", "i=1795000000&e=1795086400&x=a~1|b~1|c~1|d~1|e~1&c=pa", "bad-payload"),
+        (
+            "bad-payload-repeated-key",
+            "i=1795000000&i=1795000000&e=1795086400&c=pa",
+            "bad-payload",
+        ),
+        (
+            "bad-payload-leading-zero",
+            "i=01795000000&e=1795086400&c=pa",
+            "bad-payload",
+        ),
+        (
+            "bad-payload-arm-100",
+            "i=1795000000&e=1795086400&x=a~100&c=pa",
+            "bad-payload",
+        ),
+        (
+            "bad-payload-arm-leading-zero",
+            "i=1795000000&e=1795086400&x=a~07&c=pa",
+            "bad-payload",
+        ),
+        (
+            "bad-payload-repeated-experiment",
+            "i=1795000000&e=1795086400&x=a~1|a~2&c=pa",
+            "bad-payload",
+        ),
+        (
+            "bad-payload-five-experiments",
+            "i=1795000000&e=1795086400&x=a~1|b~1|c~1|d~1|e~1&c=pa",
+            "bad-payload",
+        ),
     ] {
         refused.push((name, raw(CURRENT, payload), reason));
     }
-    refused.push(("uppercase-version", good.replacen("v1.", "V1.", 1), "unknown-version"));
+    refused.push((
+        "uppercase-version",
+        good.replacen("v1.", "V1.", 1),
+        "unknown-version",
+    ));
     // Signed for another cookie name: the name is part of the tag.
     let other_name = sign(&full(), &key(CURRENT), "__Host-other").unwrap();
     refused.push(("signed-for-another-cookie-name", other_name, "bad-signature"));

@@ -242,14 +242,23 @@ impl Manifest {
             block.validate(&format!("blocks.{name}"), name)?;
         }
         if self.holdout.is_some_and(|h| !(0.0..=0.5).contains(&h)) {
-            return Err(ValidationError::new("holdout", "must be a share between 0 and 0.5"));
+            return Err(ValidationError::new(
+                "holdout",
+                "must be a share between 0 and 0.5",
+            ));
         }
         if let Some(exploration) = &self.exploration {
             if !(0.0..=0.5).contains(&exploration.share) {
-                return Err(ValidationError::new("exploration.share", "must be between 0 and 0.5"));
+                return Err(ValidationError::new(
+                    "exploration.share",
+                    "must be between 0 and 0.5",
+                ));
             }
             if exploration.period_hours == 0 {
-                return Err(ValidationError::new("exploration.period_hours", "must be at least 1"));
+                return Err(ValidationError::new(
+                    "exploration.period_hours",
+                    "must be at least 1",
+                ));
             }
         }
         Ok(())
@@ -373,7 +382,10 @@ impl Block {
                 }
             }
             if bandit.period_hours == 0 {
-                return Err(ValidationError::new(format!("{at}.bandit.period_hours"), "must be at least 1"));
+                return Err(ValidationError::new(
+                    format!("{at}.bandit.period_hours"),
+                    "must be at least 1",
+                ));
             }
         }
         Ok(())

@@ -148,7 +148,10 @@ impl Bundle {
         manifest.validate()?;
         // Conditions must compile now, not be discovered broken per request.
         #[cfg(not(target_arch = "wasm32"))]
-        crate::decide::CompiledCatalog::compile(std::rc::Rc::new(manifest.clone()), &crate::targeting::NativeRegex)?;
+        crate::decide::CompiledCatalog::compile(
+            std::rc::Rc::new(manifest.clone()),
+            &crate::targeting::NativeRegex,
+        )?;
         Ok(Self { manifest, fragments })
     }
 

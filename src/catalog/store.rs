@@ -106,10 +106,7 @@ impl CatalogStore {
                 });
             }
         }
-        match self
-            .refresh(site, cached.as_ref(), deadline, io)
-            .await
-        {
+        match self.refresh(site, cached.as_ref(), deadline, io).await {
             Ok(loaded) => {
                 let mut live = self.live.borrow_mut();
                 live.catalog = Some(loaded.catalog.clone());
@@ -133,7 +130,12 @@ impl CatalogStore {
         deadline: &Deadline,
         io: &CatalogIo<'_, K, C, T>,
     ) -> Result<LoadedCatalog, CatalogError> {
-        let CatalogIo { kv, clock, timer, regex } = *io;
+        let CatalogIo {
+            kv,
+            clock,
+            timer,
+            regex,
+        } = *io;
         let key = pointer_key(site);
         let text = deadline.run(clock, timer, kv.get_text(&key)).await??;
         let text = text.ok_or_else(|| CatalogError::NotPublished {
@@ -166,10 +168,11 @@ impl CatalogStore {
         }
         // Conditions that do not compile make the whole version unusable:
         // publishing validates them, so this is a document nobody should write.
-        let catalog = CompiledCatalog::compile(Rc::new(manifest), regex).map_err(|e| CatalogError::Corrupt {
-            key,
-            reason: e.to_string(),
-        })?;
+        let catalog =
+            CompiledCatalog::compile(Rc::new(manifest), regex).map_err(|e| CatalogError::Corrupt {
+                key,
+                reason: e.to_string(),
+            })?;
         Ok(LoadedCatalog {
             catalog: Rc::new(catalog),
             freshness: Freshness::Loaded,

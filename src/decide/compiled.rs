@@ -67,7 +67,11 @@ pub struct CompiledCatalog {
     pub saved_groups: SavedGroups,
 }
 
-fn condition(doc: Option<&Value>, at: &str, regex: &dyn RegexEngine) -> Result<Option<Condition>, ValidationError> {
+fn condition(
+    doc: Option<&Value>,
+    at: &str,
+    regex: &dyn RegexEngine,
+) -> Result<Option<Condition>, ValidationError> {
     doc.map(|doc| {
         Condition::compile(doc, regex).map_err(|e| ValidationError::new(at, format!("condition: {e}")))
     })
@@ -84,7 +88,11 @@ impl CompiledCatalog {
             let mut variants = Vec::with_capacity(block.variants.len());
             for (i, v) in block.variants.iter().enumerate() {
                 let when = condition(v.when.as_ref(), &format!("{at}.variants.{i}.when"), regex)?;
-                variants.push(CompiledVariant { id: v.id.clone(), fragment: v.fragment.clone(), when });
+                variants.push(CompiledVariant {
+                    id: v.id.clone(),
+                    fragment: v.fragment.clone(),
+                    when,
+                });
             }
             let index_of = |id: &str| variants.iter().position(|v| v.id == id);
             let default = index_of(&block.default)
@@ -97,7 +105,9 @@ impl CompiledCatalog {
                         .iter()
                         .map(|id| index_of(id))
                         .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| ValidationError::new(format!("{at}.experiment"), "names no variant"))?;
+                        .ok_or_else(|| {
+                            ValidationError::new(format!("{at}.experiment"), "names no variant")
+                        })?;
                     let spec = ExperimentSpec {
                         key: exp.key.clone(),
                         num_variations: exp.variations.len(),
@@ -112,7 +122,11 @@ impl CompiledCatalog {
                     let experiment = Experiment::new(spec)
                         .map_err(|e| ValidationError::new(format!("{at}.experiment"), e.to_string()))?;
                     let when = condition(exp.when.as_ref(), &format!("{at}.experiment.when"), regex)?;
-                    Some(CompiledExperiment { experiment, arms, when })
+                    Some(CompiledExperiment {
+                        experiment,
+                        arms,
+                        when,
+                    })
                 }
             };
             let bandit = block.bandit.as_ref().map(|bandit| {
@@ -121,11 +135,28 @@ impl CompiledCatalog {
                     .iter()
                     .filter_map(|(id, (a, b))| index_of(id).map(|i| (i, *a, *b)))
                     .collect();
-                CompiledBandit { arms, period_hours: bandit.period_hours }
+                CompiledBandit {
+                    arms,
+                    period_hours: bandit.period_hours,
+                }
             });
-            blocks.push(CompiledBlock { name: name.clone(), variants, default, experiment, bandit });
+            blocks.push(CompiledBlock {
+                name: name.clone(),
+                variants,
+                default,
+                experiment,
+                bandit,
+            });
         }
-        let saved_groups = manifest.saved_groups.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        Ok(Self { manifest, blocks, saved_groups })
+        let saved_groups = manifest
+            .saved_groups
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Ok(Self {
+            manifest,
+            blocks,
+            saved_groups,
+        })
     }
 }

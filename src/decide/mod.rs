@@ -102,7 +102,10 @@ pub fn decide(catalog: &CompiledCatalog, visitor: &Visitor, now_s: u64) -> Vec<D
         Some(Reason::Consent)
     } else {
         let holdout = catalog.manifest.holdout.unwrap_or(0.0);
-        let held = holdout > 0.0 && id.and_then(|id| hash(HOLDOUT_SEED, id, 2)).is_some_and(|n| n < holdout);
+        let held = holdout > 0.0
+            && id
+                .and_then(|id| hash(HOLDOUT_SEED, id, 2))
+                .is_some_and(|n| n < holdout);
         held.then_some(Reason::Holdout)
     };
     catalog
@@ -113,7 +116,10 @@ pub fn decide(catalog: &CompiledCatalog, visitor: &Visitor, now_s: u64) -> Vec<D
                 Some(reason) => (block.default, reason.clone()),
                 None => decide_block(catalog, block, visitor, id, now_s),
             };
-            let variant = block.variants.get(index).or_else(|| block.variants.get(block.default));
+            let variant = block
+                .variants
+                .get(index)
+                .or_else(|| block.variants.get(block.default));
             Decision {
                 block: block.name.clone(),
                 variant: variant.map(|v| v.id.clone()).unwrap_or_default(),
@@ -152,7 +158,10 @@ fn decide_block(
                 .collect();
             let period = now_s / (u64::from(*period_hours).max(1) * 3600);
             match bandit::choose(&candidates, bandit::seed(id, &block.name, period)) {
-                Some(pick) => (candidates.get(pick).map_or(block.default, |c| c.0), Reason::Bandit),
+                Some(pick) => (
+                    candidates.get(pick).map_or(block.default, |c| c.0),
+                    Reason::Bandit,
+                ),
                 None => rule(block, &matches),
             }
         }
@@ -204,7 +213,14 @@ fn assign(exp: &CompiledExperiment, attributes: &Value) -> Option<(usize, Reason
         None => (exp.experiment.assign_attributes(attributes)?, false),
     };
     let variant = *exp.arms.get(arm)?;
-    Some((variant, Reason::Experiment { key: key.to_owned(), arm, sticky: is_sticky }))
+    Some((
+        variant,
+        Reason::Experiment {
+            key: key.to_owned(),
+            arm,
+            sticky: is_sticky,
+        },
+    ))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

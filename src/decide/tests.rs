@@ -47,15 +47,22 @@ fn visitor(attributes: serde_json::Value) -> Visitor {
 }
 
 fn hero(catalog: &CompiledCatalog, v: &Visitor) -> Decision {
-    decide(catalog, v, NOW).into_iter().find(|d| d.block == "hero").unwrap()
+    decide(catalog, v, NOW)
+        .into_iter()
+        .find(|d| d.block == "hero")
+        .unwrap()
 }
 
 #[test]
 fn the_first_matching_rule_wins_in_catalog_order() {
     let c = catalog(json!({}));
-    let d = hero(&c, &visitor(json!({ "industry": "fintech", "company_size": "enterprise" })));
+    let d = hero(
+        &c,
+        &visitor(json!({ "industry": "fintech", "company_size": "enterprise" })),
+    );
     assert_eq!((d.variant.as_str(), d.reason), ("fintech", Reason::Rule));
-    let lapsed_cto = visitor(json!({ "industry": "fintech", "company_size": "enterprise", "lifecycle": "lapsed" }));
+    let lapsed_cto =
+        visitor(json!({ "industry": "fintech", "company_size": "enterprise", "lifecycle": "lapsed" }));
     assert_eq!(hero(&c, &lapsed_cto).variant, "lapsed");
     assert_eq!(hero(&c, &visitor(json!({ "role": "engineer" }))).variant, "dev");
 }
@@ -114,7 +121,12 @@ fn an_experiment_splits_visitors_by_its_weights() {
     let mut counts = [0usize; 3];
     for n in 0..100_000 {
         let d = hero(&c, &visitor(json!({ "id": format!("u{n}") })));
-        let Reason::Experiment { arm, sticky: false, .. } = d.reason else { panic!("{d:?}") };
+        let Reason::Experiment {
+            arm, sticky: false, ..
+        } = d.reason
+        else {
+            panic!("{d:?}")
+        };
         counts[arm] += 1;
     }
     for (count, weight) in counts.iter().zip([0.5, 0.3, 0.2]) {
@@ -129,7 +141,13 @@ fn frozen_assignments_never_change() {
     // (`gb.run({key, variations, weights, hashVersion: 2})` with these ids).
     // A refactor that changes any of these reshuffles users.
     let c = experiment_catalog();
-    let pinned = [("u1", "c"), ("u2", "b"), ("alice", "b"), ("Zk3qL9xT2mVbQ0aa", "c"), ("visitor-42", "c")];
+    let pinned = [
+        ("u1", "c"),
+        ("u2", "b"),
+        ("alice", "b"),
+        ("Zk3qL9xT2mVbQ0aa", "c"),
+        ("visitor-42", "c"),
+    ];
     let got: Vec<(&str, String)> = pinned
         .iter()
         .map(|(id, _)| (*id, hero(&c, &visitor(json!({ "id": id }))).variant))
@@ -144,10 +162,20 @@ fn the_profile_bucket_makes_an_assignment_sticky() {
     let v = visitor(json!({ "id": "u1", "experiments": { "hero-copy": 1 } }));
     let d = hero(&c, &v);
     assert_eq!(d.variant, "b");
-    assert_eq!(d.reason, Reason::Experiment { key: "hero-copy".into(), arm: 1, sticky: true });
+    assert_eq!(
+        d.reason,
+        Reason::Experiment {
+            key: "hero-copy".into(),
+            arm: 1,
+            sticky: true
+        }
+    );
     // An arm the experiment does not have falls back to hashing.
     let v = visitor(json!({ "id": "u1", "experiments": { "hero-copy": 9 } }));
-    assert!(matches!(hero(&c, &v).reason, Reason::Experiment { sticky: false, .. }));
+    assert!(matches!(
+        hero(&c, &v).reason,
+        Reason::Experiment { sticky: false, .. }
+    ));
 }
 
 #[test]

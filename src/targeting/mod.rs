@@ -37,6 +37,11 @@
 //!   (and `$exists` is then true); here such a path is just a missing attribute
 //!   unless the attributes really have that key. Array `length` and indices do
 //!   work, as in JS.
+//! - **Numbers are as `serde_json` parsed them**: without its `float_roundtrip`
+//!   feature, a few decimals with 17 significant digits (for example
+//!   `123456789012345680000`) parse one ULP away from JS `JSON.parse`, which
+//!   shows only when such a number is printed (`value + ""`, version
+//!   operators, `$regex` on a number).
 //! - **Regexes** run on the platform's engine ([`RegexEngine`]): JS `RegExp` in
 //!   the Worker (exact), the `regex` crate natively ([`NativeRegex`] lists the
 //!   few differences).

@@ -280,7 +280,8 @@ fn quantifier_len(chars: &[char], start: usize) -> Option<usize> {
     (rest.get(i) == Some(&'}')).then_some(i + 1)
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 mod tests {
     use super::*;
 

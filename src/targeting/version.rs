@@ -53,8 +53,8 @@ pub fn padded_version_str(input: &str) -> String {
 fn strip_build(s: &str) -> &str {
     let line_start = s
         .char_indices()
-        .filter(|(_, c)| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}'))
-        .last()
+        .rev()
+        .find(|(_, c)| matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}'))
         .map_or(0, |(i, c)| i + c.len_utf8());
     let tail = s.get(line_start..).unwrap_or("");
     match tail.find('+') {

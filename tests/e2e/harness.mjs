@@ -25,9 +25,10 @@ export async function freePort() {
   });
 }
 
-/** Runs the project's CLI (`target/debug/tailor`) and returns its stdout. */
+/** Runs the project's CLI (`target/debug/tailor`) and returns its stdout; a last object argument is spawn options. */
 export function tailor(...args) {
-  return execFileSync(TAILOR, args, { cwd: ROOT, maxBuffer: 64 << 20 });
+  const options = typeof args.at(-1) === 'object' ? args.pop() : {};
+  return execFileSync(TAILOR, args, { cwd: ROOT, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'], ...options });
 }
 
 /** The KV entries that publish a catalog source file. */

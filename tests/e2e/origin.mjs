@@ -90,3 +90,30 @@ export async function startOrigin() {
     stop: () => new Promise((ok) => { server.closeAllConnections(); server.close(ok); }),
   };
 }
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+
+/** A static origin for a site directory (the demo in www/): `/pricing` → pricing.html, `/docs/` → docs/index.html. */
+export async function startStaticOrigin(root) {
+  const { readFile } = await import('node:fs/promises');
+  const { extname, join: joinPath, normalize } = await import('node:path');
+  const server = createServer(async (req, res) => {
+    let path = normalize(decodeURIComponent(new URL(req.url, 'http://origin').pathname));
+    if (path.includes('..')) { res.writeHead(400); return res.end(); }
+    if (path.endsWith('/')) path += 'index.html';
+    if (!extname(path)) path += '.html';
+    try {
+      const body = await readFile(joinPath(root, path));
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<h1>Not found</h1>');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise((ok) => { server.closeAllConnections(); server.close(ok); }),
+  };
+}
