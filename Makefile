@@ -6,14 +6,14 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build seed lint unit vectors fuzz-build fuzz bundle e2e bench clean
+.PHONY: dev test setup cli build seed lint unit wasm-test vectors fuzz-build fuzz bundle e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV.
 dev: setup cli seed .dev.vars
 	$(WRANGLER) dev --ip 127.0.0.1 --port 8787 --persist-to $(DEV_STATE)
 
 ## test: every test (lint, native, bundle, end to end against wrangler dev).
-test: setup lint unit vectors fuzz-build bundle e2e
+test: setup lint unit wasm-test vectors fuzz-build bundle e2e
 	@echo "make test: all passed"
 
 .dev.vars:
@@ -41,6 +41,11 @@ lint:
 
 unit:
 	cargo test --features cli
+
+## wasm-test: the core on wasm32 under Node (wasm-bindgen-test).
+wasm-test:
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	  cargo test --target wasm32-unknown-unknown --test wasm
 
 ## vectors: the Node and Python reference signers against tests/vectors/.
 vectors:

@@ -14,6 +14,7 @@ mod common;
 
 use common::{fixture, published_kv, World};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use tailor_edge::rewrite::{native, RewritePlan};
 
 fn plan() -> RewritePlan {
@@ -54,6 +55,11 @@ fn one_byte_chunks_give_the_same_bytes() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/chunks.proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn random_splits_give_the_same_bytes(mut cuts in prop::collection::vec(0usize..2_000, 0..24)) {
         let plan = plan();

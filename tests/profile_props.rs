@@ -9,6 +9,7 @@
 )]
 
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use tailor_edge::profile::{sign, verify, Key, KeyRing, Profile, Purpose, DEFAULT_COOKIE_NAME};
 
 const NOW: u64 = 1_795_003_600;
@@ -32,7 +33,7 @@ fn profile() -> impl Strategy<Value = Profile> {
         prop::option::of(label()),
         prop::option::of(label()),
         prop::option::of("[A-Za-z0-9_-]{8,64}"),
-        prop::collection::vec(("[a-z0-9-]{1,12}", 0u8..100), 0..4),
+        prop::collection::btree_map("[a-z0-9-]{1,12}", 0u8..100, 0..4),
         prop::sample::select(vec!["-", "p", "a", "pa"]),
     )
         .prop_map(|(age, life, ind, role, size, stage, plan, bid, x, c)| Profile {
@@ -44,12 +45,17 @@ fn profile() -> impl Strategy<Value = Profile> {
             stage,
             plan,
             bid,
-            x,
+            x: x.into_iter().collect(),
             c: c.to_owned(),
         })
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/profile_props.proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
+
     #[test]
     fn every_valid_profile_round_trips(p in profile()) {
         let cookie = sign(&p, &key(), DEFAULT_COOKIE_NAME).unwrap();
