@@ -53,6 +53,7 @@ fn profile_benches(c: &mut Criterion) {
         query: "utm_source=newsletter&utm_campaign=fall",
         country: Some("DE"),
         global_privacy_control: false,
+        preview: None,
     };
     c.bench_function("profile/resolve visitor from request", |b| {
         b.iter(|| resolve(black_box(&ctx), &settings, NOW))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tailor needs, and only what is missing:
 # the wasm32 target, worker-build and wasm-bindgen-cli at exact versions, and
-# cargo-fuzz (with the nightly toolchain it needs), and the npm packages of
-# package-lock.json (wrangler + workerd, esbuild, binaryen).
+# cargo-fuzz (with the nightly toolchain it needs), Debian's chromium, and the
+# npm packages of package-lock.json (wrangler + workerd, esbuild, binaryen,
+# playwright-core, GrowthBook's SDK).
 # Idempotent; a no-op in about a second when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,14 @@ fi
 if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $NF}')" != "$CARGO_FUZZ_VERSION" ]; then
   say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about a minute, once)"
   cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --force
+fi
+
+# Debian's chromium for the preview UI's browser test (playwright-core drives it).
+if ! command -v chromium >/dev/null 2>&1; then
+  say "installing Debian's chromium (for the browser test)"
+  sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+  sudo_if_needed apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq chromium
 fi
 
 # npm ci only when package-lock.json changed since the last install.

@@ -4,7 +4,7 @@
 
 use crate::budget::DEFAULT_BUDGET_MS;
 use crate::fragments::FragmentCache;
-use crate::profile::{KeyRing, ProfileSettings, Purpose, DEFAULT_COOKIE_NAME};
+use crate::profile::{KeyRing, PreviewKeys, ProfileSettings, Purpose, DEFAULT_COOKIE_NAME};
 
 /// Default for [`Config::catalog_refresh_ms`].
 pub const DEFAULT_CATALOG_REFRESH_MS: u32 = 10_000;
@@ -26,6 +26,13 @@ pub struct Config {
     /// `TAILOR_PROFILE_COOKIE`, `TAILOR_PROFILE_KEYS` (a secret) and
     /// `TAILOR_PROFILE_DIMENSION_MAX_AGE_S`.
     pub profile: ProfileSettings,
+    /// `TAILOR_PREVIEW`: `on` in `wrangler dev` and preview environments;
+    /// otherwise preview needs the key presented.
+    pub preview_mode: bool,
+    /// `TAILOR_PREVIEW_KEY` (a secret): without it there is no preview at all.
+    pub preview_keys: Option<PreviewKeys>,
+    /// `TAILOR_PREVIEW_STYLESHEETS`: the site's stylesheets, for the gallery.
+    pub preview_stylesheets: Vec<String>,
 }
 
 impl Default for Config {
@@ -36,6 +43,9 @@ impl Default for Config {
             catalog_refresh_ms: DEFAULT_CATALOG_REFRESH_MS,
             fragment_cache_bytes: crate::fragments::DEFAULT_FRAGMENT_CACHE_BYTES,
             profile: ProfileSettings::default(),
+            preview_mode: false,
+            preview_keys: None,
+            preview_stylesheets: Vec::new(),
         }
     }
 }
@@ -118,6 +128,27 @@ impl Config {
                     .map(|e| warning("TAILOR_PROFILE_KEYS", e.to_string())),
             );
             config.profile.keys = ring;
+        }
+        match var("TAILOR_PREVIEW").as_deref().map(str::trim) {
+            None | Some("" | "off") => {}
+            Some("on") => config.preview_mode = true,
+            Some(_) => warnings.push(warning(
+                "TAILOR_PREVIEW",
+                "must be `on` or `off`; preview stays off",
+            )),
+        }
+        if let Some(key) = var("TAILOR_PREVIEW_KEY").filter(|k| !k.trim().is_empty()) {
+            match PreviewKeys::derive(key.trim()) {
+                Ok(keys) => config.preview_keys = Some(keys),
+                Err(e) => warnings.push(warning("TAILOR_PREVIEW_KEY", e.to_string())),
+            }
+        }
+        if let Some(sheets) = var("TAILOR_PREVIEW_STYLESHEETS") {
+            config.preview_stylesheets = sheets
+                .split([',', ' '])
+                .filter(|s| s.starts_with('/') && !s.contains(['"', '<', '>', '\\']))
+                .map(str::to_owned)
+                .collect();
         }
         // All three are bounded above, so the conversions cannot fail.
         config.budget_ms = u32::try_from(budget).unwrap_or(DEFAULT_BUDGET_MS);

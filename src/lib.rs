@@ -9,6 +9,7 @@
 //!
 //! | module | job |
 //! | --- | --- |
+//! | [`api`] | `/__tailor/` endpoints: decide API, why page, preview UI |
 //! | [`page`] | the request flow: what to personalize, what to do with the response |
 //! | [`catalog`] | the published documents, their KV layout, the isolate's copy |
 //! | [`profile`] | the signed profile cookie, anonymous profiles, consent |
@@ -22,6 +23,7 @@
 //! | [`timing`] | the `Server-Timing` header |
 //! | [`platform`] | KV, clock, timer traits and their in-memory fakes |
 
+pub mod api;
 pub mod budget;
 pub mod catalog;
 pub mod config;

@@ -10,13 +10,14 @@
 //! ```
 
 use std::future::Future;
+use std::rc::Rc;
 
 use futures_util::future::join;
 
 use crate::budget::Deadline;
 use crate::catalog::{CatalogIo, CatalogStore};
 use crate::config::Config;
-use crate::decide::decide;
+use crate::decide::{decide, CompiledCatalog, Decision};
 use crate::fragments::{fetch_all, FragmentCache, FragmentSource};
 use crate::platform::{Clock, Kv, ResponseHead, Timer};
 use crate::profile::{resolve, RequestContext, Visitor};
@@ -105,16 +106,61 @@ pub enum Outcome {
 }
 
 /// The result of the work done while the origin answers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Prepared {
     /// Blocks to fill.
     pub plan: RewritePlan,
+    /// Every block's decision (also those whose fragment could not be read).
+    pub decisions: Vec<Decision>,
+    /// The catalog decided with, when one could be loaded.
+    pub catalog: Option<Rc<CompiledCatalog>>,
     /// The visitor the decisions were made for.
     pub visitor: Visitor,
     /// What happened.
     pub outcome: Outcome,
     /// Phases and their timings.
     pub timing: ServerTiming,
+}
+
+/// One block of the preview gallery.
+#[derive(Debug, Clone)]
+pub struct GalleryBlock {
+    /// The block's name.
+    pub name: String,
+    /// Its default variant's id.
+    pub default: String,
+    /// Every variant.
+    pub variants: Vec<GalleryVariant>,
+}
+
+/// One variant in the preview gallery.
+#[derive(Debug, Clone)]
+pub struct GalleryVariant {
+    /// The variant's id.
+    pub id: String,
+    /// Its targeting condition, as published.
+    pub condition: Option<serde_json::Value>,
+    /// Its fragment, when it could be read in time.
+    pub html: Option<Rc<str>>,
+}
+
+/// What [`Edge::plan`] found.
+struct Planned {
+    plan: RewritePlan,
+    outcome: Outcome,
+    decisions: Vec<Decision>,
+    catalog: Option<Rc<CompiledCatalog>>,
+}
+
+impl Planned {
+    fn nothing(outcome: Outcome) -> Self {
+        Self {
+            plan: RewritePlan::new(),
+            outcome,
+            decisions: Vec::new(),
+            catalog: None,
+        }
+    }
 }
 
 /// Everything the flow needs: settings, isolate memory and the platform.
@@ -143,6 +189,56 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         join(origin, self.prepare(req, started)).await
     }
 
+    /// Every block's variants with their fragments, for the preview gallery.
+    pub async fn gallery(&self) -> Vec<GalleryBlock> {
+        let Some(site) = self.config.site.as_deref() else {
+            return Vec::new();
+        };
+        let deadline = Deadline::new(self.clock.now_ms(), self.config.budget_ms.max(1_000));
+        let refresh = self.config.catalog_refresh_ms;
+        let Ok(loaded) = self
+            .catalog
+            .load(site, refresh, &deadline, &self.catalog_io())
+            .await
+        else {
+            return Vec::new();
+        };
+        let manifest = &loaded.catalog.manifest;
+        let hashes: Vec<&str> = manifest
+            .blocks
+            .values()
+            .flat_map(|b| b.variants.iter().map(|v| v.fragment.as_str()))
+            .collect();
+        let fetched = fetch_all(
+            &hashes,
+            site,
+            self.fragments,
+            &deadline,
+            self.kv,
+            self.clock,
+            self.timer,
+        )
+        .await;
+        let mut fetched = fetched.into_iter();
+        manifest
+            .blocks
+            .iter()
+            .map(|(name, block)| GalleryBlock {
+                name: name.clone(),
+                default: block.default.clone(),
+                variants: block
+                    .variants
+                    .iter()
+                    .map(|v| GalleryVariant {
+                        id: v.id.clone(),
+                        condition: v.when.clone(),
+                        html: fetched.next().and_then(Result::ok).map(|(html, _)| html),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
     fn catalog_io(&self) -> CatalogIo<'_, K, C, T> {
         CatalogIo {
             kv: self.kv,
@@ -160,8 +256,15 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         let now_s = (self.clock.now_ms() / 1000.0).max(0.0) as u64;
         let visitor = resolve(&req.context, &self.config.profile, now_s);
         timing.note("profile", visitor.describe());
-        let (plan, outcome) = self.plan(req, &visitor, started_ms, &mut timing).await;
+        let Planned {
+            plan,
+            outcome,
+            decisions,
+            catalog,
+        } = self.plan(req, &visitor, started_ms, &mut timing).await;
         Prepared {
+            decisions,
+            catalog,
             plan,
             visitor,
             outcome,
@@ -175,10 +278,10 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         visitor: &Visitor,
         started_ms: f64,
         timing: &mut ServerTiming,
-    ) -> (RewritePlan, Outcome) {
+    ) -> Planned {
         let Some(site) = self.config.site.as_deref() else {
             timing.note("tailor", "fail-open: no-site-configured");
-            return (RewritePlan::new(), Outcome::FailOpen("no-site"));
+            return Planned::nothing(Outcome::FailOpen("no-site"));
         };
         let deadline = Deadline::new(started_ms, self.config.budget_ms);
         let t0 = self.clock.now_ms();
@@ -193,14 +296,17 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
             Err(error) => {
                 timing.phase("catalog", t1 - t0, Some(error.label().to_owned()));
                 timing.note("tailor", format!("fail-open: {}", error.label()));
-                return (RewritePlan::new(), Outcome::FailOpen(error.label()));
+                return Planned::nothing(Outcome::FailOpen(error.label()));
             }
         };
         let manifest = &loaded.catalog.manifest;
         let desc = format!("{} {}", loaded.freshness.label(), manifest.version);
         timing.phase("catalog", t1 - t0, Some(desc));
         if !manifest.covers_page(req.path) {
-            return (RewritePlan::new(), Outcome::NotCovered);
+            return Planned {
+                catalog: Some(loaded.catalog.clone()),
+                ..Planned::nothing(Outcome::NotCovered)
+            };
         }
         let now_s = (self.clock.now_ms() / 1000.0).max(0.0) as u64;
         let decisions = decide(&loaded.catalog, visitor, now_s);
@@ -225,20 +331,18 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         let t3 = self.clock.now_ms();
         let mut plan = RewritePlan::new();
         let (mut memory, mut kv, mut missed) = (0, 0, Vec::new());
-        for (decision, result) in decisions.into_iter().zip(fetched) {
+        for (decision, result) in decisions.iter().zip(fetched) {
             match result {
                 Ok((html, source)) => {
                     match source {
                         FragmentSource::Memory => memory += 1,
                         FragmentSource::Kv => kv += 1,
                     }
-                    plan.insert(
-                        decision.block,
-                        Fill {
-                            variant: decision.variant,
-                            html,
-                        },
-                    );
+                    let fill = Fill {
+                        variant: decision.variant.clone(),
+                        html,
+                    };
+                    plan.insert(decision.block.clone(), fill);
                 }
                 Err(miss) => missed.push(miss.label()),
             }
@@ -248,7 +352,12 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
             desc.push_str(&format!(" {} missed: {}", missed.len(), missed.join(" ")));
         }
         timing.phase("fragments", t3 - t2, Some(desc));
-        (plan, Outcome::Personalize)
+        Planned {
+            plan,
+            outcome: Outcome::Personalize,
+            decisions,
+            catalog: Some(loaded.catalog.clone()),
+        }
     }
 }
 

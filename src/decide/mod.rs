@@ -55,6 +55,8 @@ pub enum Reason {
     Consent,
     /// A crawler: bots always get the default experience.
     Bot,
+    /// Forced in the preview UI (honoured only with the preview key).
+    Forced,
 }
 
 impl Reason {
@@ -69,6 +71,7 @@ impl Reason {
             Self::Exploration { .. } => "exploration",
             Self::Consent => "consent",
             Self::Bot => "bot",
+            Self::Forced => "forced",
         }
     }
 }
@@ -112,9 +115,14 @@ pub fn decide(catalog: &CompiledCatalog, visitor: &Visitor, now_s: u64) -> Vec<D
         .blocks
         .iter()
         .map(|block| {
-            let (index, reason) = match &blanket {
-                Some(reason) => (block.default, reason.clone()),
-                None => decide_block(catalog, block, visitor, id, now_s),
+            let forced = visitor
+                .forced
+                .get(&block.name)
+                .and_then(|v| block.variants.iter().position(|c| &c.id == v));
+            let (index, reason) = match (forced, &blanket) {
+                (Some(index), _) => (index, Reason::Forced),
+                (None, Some(reason)) => (block.default, reason.clone()),
+                (None, None) => decide_block(catalog, block, visitor, id, now_s),
             };
             let variant = block
                 .variants

@@ -49,6 +49,8 @@ fn visitor(attributes: serde_json::Value) -> Visitor {
         analytics_allowed: true,
         bot: false,
         source: ProfileSource::Anonymous(None),
+        opted_out: false,
+        forced: Default::default(),
     }
 }
 
@@ -242,4 +244,16 @@ fn invalid_conditions_are_refused_when_the_catalog_is_built() {
     });
     let err = Bundle::from_source(&source.to_string(), |_| Err(String::new())).unwrap_err();
     assert_eq!(err.path, "blocks.hero.variants.1.when");
+}
+
+#[test]
+fn a_forced_variant_wins_over_everything() {
+    let c = catalog(json!({}));
+    let mut v = visitor(json!({ "role": "engineer" }));
+    v.forced.insert("hero".into(), "lapsed".into());
+    v.personalization_allowed = false;
+    let d = hero(&c, &v);
+    assert_eq!((d.variant.as_str(), d.reason), ("lapsed", Reason::Forced));
+    v.forced.insert("hero".into(), "no-such-variant".into());
+    assert_eq!(hero(&c, &v).reason, Reason::Consent);
 }

@@ -15,12 +15,21 @@ const SALT: &[u8] = b"tailor-v1";
 pub enum Purpose {
     /// The origin-minted profile cookie.
     ProfileCookie,
+    /// The profile cookie the preview UI sets (`TAILOR_PREVIEW_KEY`).
+    PreviewProfile,
+    /// The preview UI's forced variants.
+    PreviewForce,
+    /// A browser's preview session in production (the key was presented).
+    PreviewSession,
 }
 
 impl Purpose {
     fn info(self) -> &'static [u8] {
         match self {
             Self::ProfileCookie => b"tailor profile-cookie",
+            Self::PreviewProfile => b"tailor preview-profile",
+            Self::PreviewForce => b"tailor preview-force",
+            Self::PreviewSession => b"tailor preview-session",
         }
     }
 }

@@ -6,14 +6,17 @@ pub mod anonymous;
 pub mod cookie;
 pub mod keys;
 pub mod payload;
+pub mod preview;
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
 pub use cookie::{sign, verify, Rejection, Verified, DEFAULT_COOKIE_NAME, MAX_COOKIE_BYTES};
 pub use keys::{Key, KeyError, KeyRing, Purpose};
 pub use payload::Profile;
+pub use preview::PreviewKeys;
 
 /// Default for [`ProfileSettings::dimension_max_age_s`]: 30 days.
 pub const DEFAULT_DIMENSION_MAX_AGE_S: u64 = 30 * 24 * 3600;
@@ -56,6 +59,9 @@ pub struct RequestContext<'a> {
     pub country: Option<&'a str>,
     /// `Sec-GPC: 1` was sent.
     pub global_privacy_control: bool,
+    /// Preview keys, when preview is on for this request: then the preview
+    /// UI's profile cookie and forced variants are honoured.
+    pub preview: Option<&'a PreviewKeys>,
 }
 
 /// Where the profile came from.
@@ -70,6 +76,8 @@ pub enum ProfileSource {
     },
     /// No usable cookie; the reason when one was present but refused.
     Anonymous(Option<Rejection>),
+    /// The preview UI's profile cookie.
+    Preview,
 }
 
 /// The visitor as decisions see them.
@@ -85,6 +93,10 @@ pub struct Visitor {
     pub bot: bool,
     /// Where the profile came from.
     pub source: ProfileSource,
+    /// The visitor opted out on the "why am I seeing this?" page.
+    pub opted_out: bool,
+    /// Variants forced by the preview UI (block → variant); empty otherwise.
+    pub forced: BTreeMap<String, String>,
 }
 
 impl Visitor {
@@ -95,7 +107,11 @@ impl Visitor {
             ProfileSource::Cookie { kid, stale: true } => format!("cookie {kid} stale-dimensions"),
             ProfileSource::Anonymous(None) => "anonymous".to_owned(),
             ProfileSource::Anonymous(Some(r)) => format!("anonymous {}", r.label()),
+            ProfileSource::Preview => "preview".to_owned(),
         };
+        if self.opted_out {
+            desc.push_str(" opted-out");
+        }
         if !self.personalization_allowed {
             desc.push_str(" no-consent");
         }
@@ -141,18 +157,35 @@ impl RejectionCounts {
     }
 }
 
+/// The one value of cookie `name`, `Err(Duplicate)` when sent twice.
+fn single_cookie<'a>(header: Option<&'a str>, name: &'a str) -> Result<Option<&'a str>, Rejection> {
+    let Some(header) = header else { return Ok(None) };
+    let mut values = cookie_values(header, name);
+    match (values.next(), values.next()) {
+        (None, _) => Ok(None),
+        (Some(_), Some(_)) => Err(Rejection::Duplicate),
+        (Some(value), None) => Ok(Some(value)),
+    }
+}
+
+/// The preview UI's profile, when preview is on and its cookie verifies.
+fn preview_profile(ctx: &RequestContext<'_>, now_s: u64) -> Option<Verified> {
+    let keys = ctx.preview?;
+    let value = single_cookie(ctx.cookie_header, preview::PREVIEW_PROFILE_COOKIE).ok()??;
+    let ring = KeyRing::from_keys(vec![keys.profile.clone()]);
+    verify(value, &ring, preview::PREVIEW_PROFILE_COOKIE, now_s).ok()
+}
+
 /// Builds the visitor for a request at `now_s` (unix seconds).
 pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64) -> Visitor {
-    let verified = match ctx.cookie_header {
-        None => Ok(None),
-        Some(header) => {
-            let mut values = cookie_values(header, &settings.cookie_name);
-            match (values.next(), values.next()) {
-                (None, _) => Ok(None),
-                (Some(_), Some(_)) => Err(Rejection::Duplicate),
-                (Some(value), None) => verify(value, &settings.keys, &settings.cookie_name, now_s).map(Some),
-            }
-        }
+    let preview = preview_profile(ctx, now_s);
+    let is_preview = preview.is_some();
+    let verified = match preview {
+        Some(verified) => Ok(Some(verified)),
+        None => single_cookie(ctx.cookie_header, &settings.cookie_name).and_then(|v| {
+            v.map(|v| verify(v, &settings.keys, &settings.cookie_name, now_s))
+                .transpose()
+        }),
     };
     let mut attributes = Map::new();
     let (source, consent) = match verified {
@@ -176,7 +209,12 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
                 attributes.insert("experiments".to_owned(), Value::Object(experiments));
             }
             let consent = (profile.allows_personalization(), profile.allows_analytics());
-            (ProfileSource::Cookie { kid, stale }, consent)
+            let source = if is_preview {
+                ProfileSource::Preview
+            } else {
+                ProfileSource::Cookie { kid, stale }
+            };
+            (source, consent)
         }
         Ok(None) => (ProfileSource::Anonymous(None), (true, true)),
         Err(rejection) => (ProfileSource::Anonymous(Some(rejection)), (true, true)),
@@ -195,13 +233,23 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
     if let Some(country) = anonymous::country(ctx.country) {
         attributes.insert("country".to_owned(), json!(country));
     }
-    let returning = matches!(source, ProfileSource::Cookie { .. });
+    let returning = matches!(source, ProfileSource::Cookie { .. } | ProfileSource::Preview);
     attributes.insert(
         "visitor".to_owned(),
         json!(if returning { "returning" } else { "new" }),
     );
-    let personalization_allowed = consent.0 && !ctx.global_privacy_control;
-    let analytics_allowed = consent.1 && !ctx.global_privacy_control;
+    let opted_out = ctx
+        .cookie_header
+        .is_some_and(|h| cookie_values(h, preview::OPT_OUT_COOKIE).any(|v| v == "1"));
+    let personalization_allowed = consent.0 && !ctx.global_privacy_control && !opted_out;
+    let analytics_allowed = consent.1 && !ctx.global_privacy_control && !opted_out;
+    let forced = match (
+        ctx.preview,
+        single_cookie(ctx.cookie_header, preview::FORCE_COOKIE),
+    ) {
+        (Some(keys), Ok(Some(value))) => keys.verify_forced(value),
+        _ => BTreeMap::new(),
+    };
     attributes.insert(
         "consent".to_owned(),
         json!({ "personalization": personalization_allowed, "analytics": analytics_allowed }),
@@ -212,7 +260,25 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
         analytics_allowed,
         bot: device == anonymous::Device::Bot,
         source,
+        opted_out,
+        forced,
     }
+}
+
+/// Whether preview is on for a request: a preview key must be configured,
+/// and either preview mode is on (`wrangler dev`, preview environments) or
+/// the request presents the key (header) or a preview session cookie.
+pub fn preview_enabled(
+    keys: Option<&PreviewKeys>,
+    mode_on: bool,
+    presented_key: Option<&str>,
+    cookie_header: Option<&str>,
+) -> bool {
+    let Some(keys) = keys else { return false };
+    mode_on
+        || presented_key.is_some_and(|k| keys.is_key(k))
+        || cookie_header
+            .is_some_and(|h| cookie_values(h, preview::SESSION_COOKIE).any(|v| keys.is_session(v)))
 }
 
 #[cfg(test)]

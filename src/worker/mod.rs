@@ -17,16 +17,19 @@ use wasm_bindgen::JsValue;
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{event, Context, Env};
 
+use crate::api::{self, ApiResponse, Route};
 use crate::catalog::CatalogStore;
 use crate::config::Config;
 use crate::fragments::FragmentCache;
 use crate::page::{
     dispose, path_of, query_of, should_personalize, Disposition, Edge, HeaderEdit, PageRequest,
 };
-use crate::profile::{ProfileSource, RejectionCounts, RequestContext};
+use crate::platform::Clock;
+use crate::profile::{preview_enabled, PreviewKeys, ProfileSource, RejectionCounts, RequestContext};
 use origin::Origin;
 use platform::{DateClock, DelayTimer, WebResponseHead, WorkerKv};
 use regex::JsRegex;
+use wasm_bindgen_futures::JsFuture;
 
 /// What an isolate keeps between requests: immutable, content-keyed data only.
 struct Isolate {
@@ -62,40 +65,160 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
     }
 }
 
-async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, JsValue> {
-    let method = req.method();
-    let url = req.url();
-    let headers = req.headers();
-    let has_range = headers.has("range").unwrap_or(true);
-    let header = |name: &str| headers.get(name).ok().flatten();
-    let (cookie, user_agent, referer, host) = (
-        header("cookie"),
-        header("user-agent"),
-        header("referer"),
-        header("host"),
-    );
-    let country = cf_country(req);
-    let page = PageRequest {
-        method: &method,
-        path: path_of(&url),
-        has_range,
-        context: RequestContext {
-            cookie_header: cookie.as_deref(),
-            user_agent: user_agent.as_deref(),
-            referer: referer.as_deref(),
-            host: host.as_deref(),
-            query: query_of(&url),
-            country: country.as_deref(),
-            global_privacy_control: header("sec-gpc").is_some_and(|v| v.trim() == "1"),
-        },
-    };
-    if should_personalize(&page).is_err() {
-        return origin.fetch(req)?.await;
+/// The request headers the profile and routing read, owned.
+struct RequestFacts {
+    method: String,
+    url: String,
+    has_range: bool,
+    cookie: Option<String>,
+    user_agent: Option<String>,
+    referer: Option<String>,
+    host: Option<String>,
+    preview_key: Option<String>,
+    country: Option<String>,
+    gpc: bool,
+}
+
+impl RequestFacts {
+    fn read(req: &Request) -> Self {
+        let headers = req.headers();
+        let header = |name: &str| headers.get(name).ok().flatten();
+        Self {
+            method: req.method(),
+            url: req.url(),
+            has_range: headers.has("range").unwrap_or(true),
+            cookie: header("cookie"),
+            user_agent: header("user-agent"),
+            referer: header("referer"),
+            host: header("host"),
+            preview_key: header("x-tailor-preview-key"),
+            country: cf_country(req),
+            gpc: header("sec-gpc").is_some_and(|v| v.trim() == "1"),
+        }
     }
 
+    fn context<'a>(&'a self, preview: Option<&'a PreviewKeys>) -> RequestContext<'a> {
+        RequestContext {
+            cookie_header: self.cookie.as_deref(),
+            user_agent: self.user_agent.as_deref(),
+            referer: self.referer.as_deref(),
+            host: self.host.as_deref(),
+            query: query_of(&self.url),
+            country: self.country.as_deref(),
+            global_privacy_control: self.gpc,
+            preview,
+        }
+    }
+
+    fn secure(&self) -> bool {
+        self.url.starts_with("https:")
+    }
+}
+
+fn read_config(env: &Env) -> Config {
     let (config, warnings) = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
     for warning in &warnings {
         worker::console_warn!("tailor: {}", warning);
+    }
+    config
+}
+
+async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, JsValue> {
+    let facts = RequestFacts::read(req);
+    let path = path_of(&facts.url);
+    if let Some(route) = api::route(&facts.method, path) {
+        let response = match route {
+            Ok(route) => serve_api(route, req, env, &facts).await,
+            Err(response) => response,
+        };
+        return to_response(&response);
+    }
+    let probe = PageRequest {
+        method: &facts.method,
+        path,
+        has_range: facts.has_range,
+        context: facts.context(None),
+    };
+    if should_personalize(&probe).is_err() {
+        return origin.fetch(req)?.await;
+    }
+
+    let config = read_config(env);
+    let isolate = ISOLATE.with(Rc::clone);
+    let fragments = isolate.fragments.get_or_init(|| config.fragment_cache());
+    let kv = WorkerKv::from_env(env);
+    let edge = Edge {
+        config: &config,
+        catalog: &isolate.catalog,
+        fragments,
+        kv: &kv,
+        clock: &DateClock,
+        timer: &DelayTimer,
+        regex: &JsRegex,
+    };
+    let preview = preview_keys(&config, &facts);
+    let page = PageRequest {
+        context: facts.context(preview),
+        ..probe
+    };
+    // The origin request is sent now, before any catalog I/O is awaited.
+    let origin_response = origin.fetch(req)?;
+    let (response, prepared) = edge.serve(&page, origin_response).await;
+    count_refusal(&isolate, &prepared.visitor.source);
+    let response = response?;
+    Ok(match dispose(prepared, &WebResponseHead(&response)) {
+        Disposition::PassThrough => response,
+        Disposition::Annotate { headers } => with_headers(&response, &headers).unwrap_or(response),
+        Disposition::Rewrite { plan, headers } => {
+            let Ok(edited) = with_headers(&response, &headers) else {
+                return Ok(response);
+            };
+            if facts.method.eq_ignore_ascii_case("HEAD") || edited.body().is_none() {
+                edited
+            } else {
+                rewriter::apply(&plan, &edited).unwrap_or(edited)
+            }
+        }
+    })
+}
+
+/// The preview keys when preview is on for this request.
+fn preview_keys<'a>(config: &'a Config, facts: &RequestFacts) -> Option<&'a PreviewKeys> {
+    let keys = config.preview_keys.as_ref();
+    let on = preview_enabled(
+        keys,
+        config.preview_mode,
+        facts.preview_key.as_deref(),
+        facts.cookie.as_deref(),
+    );
+    keys.filter(|_| on)
+}
+
+fn count_refusal(isolate: &Isolate, source: &ProfileSource) {
+    if let ProfileSource::Anonymous(Some(rejection)) = source {
+        // The reason and a count, never the cookie's value.
+        let count = isolate.refused_cookies.record(*rejection);
+        worker::console_log!(
+            "tailor: profile cookie refused: {} ({count} in this isolate)",
+            rejection.label()
+        );
+    }
+}
+
+/// `/__tailor/…`: our own endpoints. Never the origin's.
+async fn serve_api(route: Route, req: &Request, env: &Env, facts: &RequestFacts) -> ApiResponse {
+    let config = read_config(env);
+    let preview = preview_keys(&config, facts);
+    let query = query_of(&facts.url);
+    if route.is_preview() && preview.is_none() {
+        // Production: presenting the key once starts a session for this browser.
+        let presented = api::form_value(query, "key");
+        return match (route, &config.preview_keys, presented) {
+            (Route::Preview, Some(keys), Some(key)) if keys.is_key(&key) => {
+                api::start_session(keys, facts.secure())
+            }
+            _ => ApiResponse::error(404, "preview is not enabled"),
+        };
     }
     let isolate = ISOLATE.with(Rc::clone);
     let fragments = isolate.fragments.get_or_init(|| config.fragment_cache());
@@ -109,32 +232,77 @@ async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, Js
         timer: &DelayTimer,
         regex: &JsRegex,
     };
-    // The origin request is sent now, before any catalog I/O is awaited.
-    let origin_response = origin.fetch(req)?;
-    let (response, prepared) = edge.serve(&page, origin_response).await;
-    if let ProfileSource::Anonymous(Some(rejection)) = &prepared.visitor.source {
-        // The reason and a count, never the cookie's value.
-        let count = isolate.refused_cookies.record(*rejection);
-        worker::console_log!(
-            "tailor: profile cookie refused: {} ({count} in this isolate)",
-            rejection.label()
-        );
-    }
-    let response = response?;
-    Ok(match dispose(prepared, &WebResponseHead(&response)) {
-        Disposition::PassThrough => response,
-        Disposition::Annotate { headers } => with_headers(&response, &headers).unwrap_or(response),
-        Disposition::Rewrite { plan, headers } => {
-            let Ok(edited) = with_headers(&response, &headers) else {
-                return Ok(response);
+    let now_s = (DateClock.now_ms() / 1000.0) as u64;
+    let prepare = |path: String| {
+        let context = facts.context(preview);
+        let edge = &edge;
+        async move {
+            let page = PageRequest {
+                method: "GET",
+                path: &path,
+                has_range: false,
+                context,
             };
-            if method.eq_ignore_ascii_case("HEAD") || edited.body().is_none() {
-                edited
+            edge.prepare(&page, DateClock.now_ms()).await
+        }
+    };
+    let page_path = || {
+        api::form_value(query, "path")
+            .filter(|p| p.starts_with('/') && p.len() <= 1024)
+            .unwrap_or_else(|| "/".to_owned())
+    };
+    match route {
+        Route::Decide => {
+            let path = page_path();
+            let prepared = prepare(path.clone()).await;
+            api::decide_json(&prepared, &path)
+        }
+        Route::Why => api::why_page(&prepare(page_path()).await),
+        Route::WhyChoice => match read_form(req).await {
+            Some(form) => api::why_choice(&form, facts.secure()),
+            None => ApiResponse::error(413, "form too large"),
+        },
+        Route::Preview => api::preview_page(&prepare("/".to_owned()).await, &config.preview_stylesheets),
+        Route::PreviewScript => api::preview_script(),
+        Route::PreviewGallery => api::gallery_json(&edge.gallery().await),
+        Route::PreviewProfile | Route::PreviewForce => {
+            let (Some(keys), Some(form)) = (preview, read_form(req).await) else {
+                return ApiResponse::error(413, "form too large");
+            };
+            if route == Route::PreviewProfile {
+                api::set_preview_profile(&form, keys, now_s, facts.secure())
             } else {
-                rewriter::apply(&plan, &edited).unwrap_or(edited)
+                api::set_forced(&form, keys, facts.cookie.as_deref(), facts.secure())
             }
         }
-    })
+    }
+}
+
+/// A small form body, or `None` when it is larger than we accept.
+async fn read_form(req: &Request) -> Option<String> {
+    let length = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|l| l.parse::<usize>().ok());
+    if length.is_some_and(|l| l > api::MAX_FORM_BYTES) {
+        return None;
+    }
+    let text = JsFuture::from(req.text().ok()?).await.ok()?.as_string()?;
+    (text.len() <= api::MAX_FORM_BYTES).then_some(text)
+}
+
+fn to_response(api: &ApiResponse) -> Result<Response, JsValue> {
+    let headers = Headers::new()?;
+    for (name, value) in &api.headers {
+        headers.append(name, value)?;
+    }
+    let init = ResponseInit::new();
+    init.set_status(api.status);
+    init.set_headers(&headers);
+    let body = (!api.body.is_empty()).then_some(api.body.as_str());
+    Response::new_with_opt_str_and_init(body, &init)
 }
 
 /// A copy of `response` (same body stream, not read) with `edits` applied.

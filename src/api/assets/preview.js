@@ -1,0 +1,97 @@
+// The preview UI: explain panel, force selects and gallery, from the worker's
+// own JSON endpoints. No framework; served as /__tailor/preview.js.
+(function () {
+  const $ = (selector) => document.querySelector(selector);
+  const text = (tag, value) => { const el = document.createElement(tag); el.textContent = value; return el; };
+  const stylesheets = (document.body.dataset.stylesheets || '').split(' ').filter(Boolean);
+
+  async function explain(path) {
+    const response = await fetch('/__tailor/decide?path=' + encodeURIComponent(path), { credentials: 'same-origin' });
+    const data = await response.json();
+    const body = $('#explain tbody');
+    body.replaceChildren();
+    for (const d of data.decisions || []) {
+      const row = document.createElement('tr');
+      row.dataset.block = d.block;
+      row.append(text('td', d.block), text('td', d.variant));
+      const why = text('td', d.reason.kind + ': ' + d.reason.explanation);
+      if (d.reason.condition) why.append(document.createElement('br'), text('code', JSON.stringify(d.reason.condition)));
+      if (d.reason.experiment) why.append(document.createElement('br'), text('code', d.reason.experiment.key + ' arm ' + d.reason.experiment.arm));
+      row.append(why);
+      body.append(row);
+    }
+    if (!data.decisions || data.decisions.length === 0) {
+      const row = document.createElement('tr');
+      const cell = text('td', 'No personalized blocks on this page (' + data.outcome + ').');
+      cell.colSpan = 3;
+      row.append(cell);
+      body.append(row);
+    }
+    return data;
+  }
+
+  function forceForm(block, variants, chosen) {
+    const form = document.createElement('form');
+    form.method = 'post';
+    form.action = '/__tailor/preview/force';
+    const hidden = document.createElement('input');
+    hidden.type = 'hidden'; hidden.name = 'block'; hidden.value = block;
+    const select = document.createElement('select');
+    select.name = 'variant';
+    select.append(new Option('(decide normally)', ''));
+    for (const v of variants) select.append(new Option(v.id, v.id, false, v.id === chosen));
+    select.addEventListener('change', () => form.submit());
+    const label = text('label', block);
+    label.append(select);
+    form.append(hidden, label);
+    return form;
+  }
+
+  function galleryFrame(html) {
+    const frame = document.createElement('iframe');
+    frame.setAttribute('sandbox', '');
+    const links = stylesheets.map((href) => '<link rel="stylesheet" href="' + href + '">').join('');
+    frame.srcdoc = '<!doctype html><base href="' + location.origin + '/">' + links + '<tailor-block>' + (html || '<p>(fragment unavailable)</p>') + '</tailor-block>';
+    return frame;
+  }
+
+  async function gallery(decisions) {
+    const response = await fetch('/__tailor/preview/gallery', { credentials: 'same-origin' });
+    const data = await response.json();
+    const chosen = Object.fromEntries((decisions || []).map((d) => [d.block, d]));
+    const root = $('#gallery');
+    const force = $('#force');
+    root.replaceChildren();
+    force.replaceChildren();
+    for (const block of data.blocks || []) {
+      const forced = chosen[block.block] && chosen[block.block].reason.kind === 'forced' ? chosen[block.block].variant : '';
+      force.append(forceForm(block.block, block.variants, forced));
+      const section = document.createElement('div');
+      section.className = 'gallery-block';
+      section.append(text('h3', block.block));
+      const row = document.createElement('div');
+      row.className = 'variants';
+      for (const v of block.variants) {
+        const card = document.createElement('div');
+        card.className = 'variant' + (chosen[block.block] && chosen[block.block].variant === v.id ? ' chosen' : '');
+        card.dataset.variant = v.id;
+        card.append(text('p', v.id + (v.id === block.default ? ' (default)' : '') + (v.condition ? ' · ' + JSON.stringify(v.condition) : '')));
+        card.append(galleryFrame(v.html));
+        row.append(card);
+      }
+      section.append(row);
+      root.append(section);
+    }
+  }
+
+  async function show(path) {
+    $('#site').src = path;
+    $('#open').href = path;
+    const data = await explain(path);
+    await gallery(data.decisions);
+    document.body.dataset.ready = 'true';
+  }
+
+  $('#page').addEventListener('change', (event) => show(event.target.value));
+  show($('#page').value);
+})();

@@ -1,0 +1,192 @@
+//! The preview UI for frontend teams: `/__tailor/preview` shows the site as
+//! any kind of visitor, every block's variants side by side, forced variants,
+//! and why each block shows what it shows. Everything it sets is signed with
+//! keys derived from `TAILOR_PREVIEW_KEY` and honoured only where preview is
+//! on (`docs/preview.md`).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::html::esc;
+use super::{form_value, ApiResponse};
+use crate::page::{GalleryBlock, Prepared};
+use crate::profile::preview::{FORCE_COOKIE, PREVIEW_PROFILE_COOKIE, SESSION_COOKIE};
+use crate::profile::{cookie_values, sign, PreviewKeys, Profile};
+
+/// The dimensions the profile form offers, with their values.
+pub const DIMENSIONS: &[(&str, &str, &[&str])] = &[
+    (
+        "industry",
+        "Industry",
+        &[
+            "fintech",
+            "healthcare",
+            "retail",
+            "software",
+            "manufacturing",
+            "public-sector",
+            "other",
+        ],
+    ),
+    (
+        "role",
+        "Role",
+        &["cto", "engineer", "marketer", "finance", "founder", "other"],
+    ),
+    ("company_size", "Company size", &["smb", "mid", "enterprise"]),
+    (
+        "lifecycle",
+        "Lifecycle stage",
+        &["visitor", "lead", "trial", "customer", "lapsed"],
+    ),
+    ("plan", "Plan", &["free", "starter", "growth", "enterprise"]),
+];
+
+const SCRIPT: &str = include_str!("assets/preview.js");
+const STYLE: &str = include_str!("assets/preview.css");
+
+fn cookie_attributes(secure: bool, max_age: u32) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The preview page for the visitor of `prepared` (the preview profile, if set).
+pub fn preview_page(prepared: &Prepared, stylesheets: &[String]) -> ApiResponse {
+    let attributes = &prepared.visitor.attributes;
+    let mut fields = String::new();
+    for (name, label, values) in DIMENSIONS {
+        let current = attributes.get(*name).and_then(Value::as_str).unwrap_or("");
+        let mut options = String::from("<option value=\"\">(not declared)</option>");
+        for value in *values {
+            let selected = if *value == current { " selected" } else { "" };
+            options.push_str(&format!(
+                "<option value=\"{0}\"{selected}>{0}</option>",
+                esc(value)
+            ));
+        }
+        fields.push_str(&format!(
+            "<label>{}<select name=\"{}\" data-dimension=\"{1}\">{options}</select></label>",
+            esc(label),
+            esc(name)
+        ));
+    }
+    let consent_on = prepared.visitor.personalization_allowed;
+    let consent = format!(
+        "<label>Consent<select name=\"consent\"><option value=\"pa\"{}>personalization + analytics</option>\
+<option value=\"-\"{}>none (default experience)</option></select></label>",
+        if consent_on { " selected" } else { "" },
+        if consent_on { "" } else { " selected" }
+    );
+    let sheets: Vec<String> = stylesheets.iter().map(|s| esc(s)).collect();
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+<title>Tailor preview</title><style>{STYLE}</style></head>\
+<body data-stylesheets=\"{}\"><header><strong>Tailor</strong> preview <span id=\"source\">{}</span></header>\
+<div class=\"layout\"><aside>\
+<form id=\"profile\" method=\"post\" action=\"/__tailor/preview/profile\"><h2>Visitor</h2>{fields}{consent}\
+<div class=\"buttons\"><button type=\"submit\" name=\"action\" value=\"apply\">Show as this visitor</button>\
+<button type=\"submit\" name=\"action\" value=\"reset\" class=\"secondary\">Anonymous</button></div></form>\
+<section><h2>Explain</h2><table id=\"explain\"><thead><tr><th>Block</th><th>Variant</th><th>Why</th></tr></thead><tbody></tbody></table></section>\
+<section><h2>Force a variant</h2><div id=\"force\"></div></section></aside>\
+<main><nav><label>Page <select id=\"page\"><option>/</option><option>/pricing</option><option>/docs/</option></select></label>\
+<a id=\"open\" href=\"/\" target=\"_blank\">open</a></nav>\
+<iframe id=\"site\" title=\"The site as this visitor\" src=\"/\"></iframe>\
+<section><h2>Gallery</h2><div id=\"gallery\"></div></section></main></div>\
+<script src=\"/__tailor/preview.js\"></script></body></html>",
+        sheets.join(" "),
+        esc(&prepared.visitor.describe()),
+    );
+    ApiResponse::html(body)
+}
+
+/// The preview UI's script.
+pub fn preview_script() -> ApiResponse {
+    ApiResponse::script(SCRIPT)
+}
+
+/// Every block's variants with their conditions and HTML.
+pub fn gallery_json(gallery: &[GalleryBlock]) -> ApiResponse {
+    let blocks: Vec<Value> = gallery
+        .iter()
+        .map(|block| {
+            let variants: Vec<Value> = block
+                .variants
+                .iter()
+                .map(|v| json!({ "id": v.id, "condition": v.condition, "html": v.html.as_deref() }))
+                .collect();
+            json!({ "block": block.name, "default": block.default, "variants": variants })
+        })
+        .collect();
+    ApiResponse::json(200, &json!({ "blocks": blocks }))
+}
+
+/// `POST /__tailor/preview/profile`: signs the chosen profile into the
+/// preview cookie (or clears it for `action=reset`).
+pub fn set_preview_profile(form: &str, keys: &PreviewKeys, now_s: u64, secure: bool) -> ApiResponse {
+    if form_value(form, "action").as_deref() == Some("reset") {
+        return ApiResponse::see_other("/__tailor/preview").with_cookie(format!(
+            "{PREVIEW_PROFILE_COOKIE}=; {}",
+            cookie_attributes(secure, 0)
+        ));
+    }
+    let value = |name: &str| form_value(form, name).filter(|v| !v.is_empty());
+    let consent = match value("consent").as_deref() {
+        Some("-") => "-",
+        _ => "pa",
+    };
+    let profile = Profile {
+        i: now_s,
+        e: now_s + 86_400,
+        ind: value("industry"),
+        role: value("role"),
+        size: value("company_size"),
+        stage: value("lifecycle"),
+        plan: value("plan"),
+        c: consent.to_owned(),
+        ..Profile::default()
+    };
+    match sign(&profile, &keys.profile, PREVIEW_PROFILE_COOKIE) {
+        Ok(cookie) => ApiResponse::see_other("/__tailor/preview").with_cookie(format!(
+            "{PREVIEW_PROFILE_COOKIE}={cookie}; {}",
+            cookie_attributes(secure, 86_400)
+        )),
+        Err(e) => ApiResponse::error(400, &e.to_string()),
+    }
+}
+
+/// `POST /__tailor/preview/force`: `block=…&variant=…` forces a variant
+/// (an empty variant un-forces the block; `block=*` clears all).
+pub fn set_forced(form: &str, keys: &PreviewKeys, cookie_header: Option<&str>, secure: bool) -> ApiResponse {
+    let mut forced: BTreeMap<String, String> = cookie_header
+        .and_then(|h| cookie_values(h, FORCE_COOKIE).next())
+        .map(|v| keys.verify_forced(v))
+        .unwrap_or_default();
+    let Some(block) = form_value(form, "block") else {
+        return ApiResponse::error(400, "block is required");
+    };
+    match form_value(form, "variant").filter(|v| !v.is_empty()) {
+        _ if block == "*" => forced.clear(),
+        Some(variant) => {
+            forced.insert(block, variant);
+        }
+        None => {
+            forced.remove(&block);
+        }
+    }
+    let token = keys.sign_forced(&forced);
+    ApiResponse::see_other("/__tailor/preview").with_cookie(format!(
+        "{FORCE_COOKIE}={token}; {}",
+        cookie_attributes(secure, 86_400)
+    ))
+}
+
+/// `GET /__tailor/preview?key=…` with the right key (production): starts a
+/// preview session for this browser and drops the key from the address.
+pub fn start_session(keys: &PreviewKeys, secure: bool) -> ApiResponse {
+    ApiResponse::see_other("/__tailor/preview").with_cookie(format!(
+        "{SESSION_COOKIE}={}; {}",
+        keys.session_token(),
+        cookie_attributes(secure, 8 * 3600)
+    ))
+}

@@ -1,0 +1,59 @@
+//! `/__tailor/why`: "why am I seeing this?" for visitors, in plain words,
+//! with an opt-out honoured like consent off.
+
+use super::html::esc;
+use super::{decide::explain, form_value, ApiResponse};
+use crate::page::Prepared;
+use crate::profile::preview::OPT_OUT_COOKIE;
+
+const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1c2430}\
+h1{font-size:1.6rem}li{margin:.5rem 0}button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:1px solid #888;cursor:pointer}\
+.note{color:#556}";
+
+/// The page for the visitor of `prepared`.
+pub fn why_page(prepared: &Prepared) -> ApiResponse {
+    let visitor = &prepared.visitor;
+    let mut items = String::new();
+    for decision in &prepared.decisions {
+        items.push_str(&format!(
+            "<li><strong>{}</strong>: “{}”, because {}.</li>",
+            esc(&decision.block.replace('-', " ")),
+            esc(&decision.variant),
+            esc(&explain(decision))
+        ));
+    }
+    if items.is_empty() {
+        items.push_str("<li>Nothing on this site is personalized for you right now.</li>");
+    }
+    let (state, button, choice) = if visitor.opted_out {
+        ("You have turned personalization off. Everyone's standard version is shown to you, and nothing about your visits is tracked.", "Turn personalization back on", "in")
+    } else if !visitor.personalization_allowed {
+        ("Personalization is off for you (your consent settings or your browser's Global Privacy Control).", "Keep it off", "out")
+    } else {
+        ("Some parts of this site adapt to the kind of visitor you are: your industry, role or company size if you told us, and the page you came from. We never use your name or e-mail address for this.", "Turn personalization off", "out")
+    };
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+<title>Why am I seeing this?</title><style>{STYLE}</style></head><body>\
+<h1>Why am I seeing this?</h1><p>{}</p><h2>On the home page</h2><ul>{items}</ul>\
+<form method=\"post\" action=\"/__tailor/why\"><input type=\"hidden\" name=\"choice\" value=\"{choice}\"><button type=\"submit\">{}</button></form>\
+<p class=\"note\">Your choice is kept in a cookie on this site for a year.</p><p><a href=\"/\">Back to the site</a></p></body></html>",
+        esc(state),
+        esc(button)
+    );
+    ApiResponse::html(body)
+}
+
+/// `POST /__tailor/why`: `choice=out` sets the opt-out cookie, `choice=in` removes it.
+pub fn why_choice(form: &str, secure: bool) -> ApiResponse {
+    let secure = if secure { "; Secure" } else { "" };
+    match form_value(form, "choice").as_deref() {
+        Some("out") => ApiResponse::see_other("/__tailor/why").with_cookie(format!(
+            "{OPT_OUT_COOKIE}=1; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"
+        )),
+        Some("in") => ApiResponse::see_other("/__tailor/why").with_cookie(format!(
+            "{OPT_OUT_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
+        )),
+        _ => ApiResponse::error(400, "choice must be `out` or `in`"),
+    }
+}
