@@ -33,6 +33,11 @@ pub struct Config {
     pub preview_keys: Option<PreviewKeys>,
     /// `TAILOR_PREVIEW_STYLESHEETS`: the site's stylesheets, for the gallery.
     pub preview_stylesheets: Vec<String>,
+    /// `TAILOR_OFREP_KEYS` (a secret): API keys that may supply a whole
+    /// OFREP evaluation context.
+    pub ofrep_keys: Vec<String>,
+    /// `TAILOR_OFREP_CORS_ORIGINS`: origins allowed to call OFREP from a browser.
+    pub ofrep_cors_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -46,6 +51,8 @@ impl Default for Config {
             preview_mode: false,
             preview_keys: None,
             preview_stylesheets: Vec::new(),
+            ofrep_keys: Vec::new(),
+            ofrep_cors_origins: Vec::new(),
         }
     }
 }
@@ -148,6 +155,22 @@ impl Config {
                 .split([',', ' '])
                 .filter(|s| s.starts_with('/') && !s.contains(['"', '<', '>', '\\']))
                 .map(str::to_owned)
+                .collect();
+        }
+        let list = |text: String| -> Vec<String> {
+            text.split([',', ' ', '\n'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        if let Some(keys) = var("TAILOR_OFREP_KEYS") {
+            config.ofrep_keys = list(keys).into_iter().filter(|k| k.len() >= 16).collect();
+        }
+        if let Some(origins) = var("TAILOR_OFREP_CORS_ORIGINS") {
+            config.ofrep_cors_origins = list(origins)
+                .into_iter()
+                .filter(|o| o.starts_with("https://") || o.starts_with("http://"))
                 .collect();
         }
         // All three are bounded above, so the conversions cannot fail.

@@ -10,6 +10,7 @@
 //! | module | job |
 //! | --- | --- |
 //! | [`api`] | `/__tailor/` endpoints: decide API, why page, preview UI |
+//! | [`ofrep`] | the OpenFeature Remote Evaluation Protocol: blocks as flags |
 //! | [`page`] | the request flow: what to personalize, what to do with the response |
 //! | [`catalog`] | the published documents, their KV layout, the isolate's copy |
 //! | [`profile`] | the signed profile cookie, anonymous profiles, consent |
@@ -30,6 +31,7 @@ pub mod config;
 pub mod decide;
 pub mod experiment;
 pub mod fragments;
+pub mod ofrep;
 pub mod page;
 pub mod platform;
 pub mod profile;

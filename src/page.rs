@@ -189,6 +189,25 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         join(origin, self.prepare(req, started)).await
     }
 
+    /// Decides every block of the live catalog for `visitor`, whatever page
+    /// (for other channels: OFREP). No fragment is read.
+    pub async fn decide_all(
+        &self,
+        visitor: &Visitor,
+    ) -> Result<(Rc<CompiledCatalog>, Vec<Decision>), &'static str> {
+        let site = self.config.site.as_deref().ok_or("no-site")?;
+        let deadline = Deadline::new(self.clock.now_ms(), self.config.budget_ms);
+        let refresh = self.config.catalog_refresh_ms;
+        let loaded = self
+            .catalog
+            .load(site, refresh, &deadline, &self.catalog_io())
+            .await
+            .map_err(|e| e.label())?;
+        let now_s = (self.clock.now_ms() / 1000.0).max(0.0) as u64;
+        let decisions = decide(&loaded.catalog, visitor, now_s);
+        Ok((loaded.catalog, decisions))
+    }
+
     /// Every block's variants with their fragments, for the preview gallery.
     pub async fn gallery(&self) -> Vec<GalleryBlock> {
         let Some(site) = self.config.site.as_deref() else {

@@ -21,11 +21,12 @@ use crate::api::{self, ApiResponse, Route};
 use crate::catalog::CatalogStore;
 use crate::config::Config;
 use crate::fragments::FragmentCache;
+use crate::ofrep::{self, OfrepRoute};
 use crate::page::{
     dispose, path_of, query_of, should_personalize, Disposition, Edge, HeaderEdit, PageRequest,
 };
 use crate::platform::Clock;
-use crate::profile::{preview_enabled, PreviewKeys, ProfileSource, RejectionCounts, RequestContext};
+use crate::profile::{preview_enabled, resolve, PreviewKeys, ProfileSource, RejectionCounts, RequestContext};
 use origin::Origin;
 use platform::{DateClock, DelayTimer, WebResponseHead, WorkerKv};
 use regex::JsRegex;
@@ -75,6 +76,10 @@ struct RequestFacts {
     referer: Option<String>,
     host: Option<String>,
     preview_key: Option<String>,
+    origin: Option<String>,
+    api_key: Option<String>,
+    authorization: Option<String>,
+    if_none_match: Option<String>,
     country: Option<String>,
     gpc: bool,
 }
@@ -92,6 +97,10 @@ impl RequestFacts {
             referer: header("referer"),
             host: header("host"),
             preview_key: header("x-tailor-preview-key"),
+            origin: header("origin"),
+            api_key: header("x-api-key"),
+            authorization: header("authorization"),
+            if_none_match: header("if-none-match"),
             country: cf_country(req),
             gpc: header("sec-gpc").is_some_and(|v| v.trim() == "1"),
         }
@@ -126,6 +135,20 @@ fn read_config(env: &Env) -> Config {
 async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, JsValue> {
     let facts = RequestFacts::read(req);
     let path = path_of(&facts.url);
+    if let Some(route) = ofrep::route(&facts.method, path) {
+        let config = read_config(env);
+        let preflight = route == Ok(OfrepRoute::Preflight);
+        let mut response = match route {
+            Ok(route) => serve_ofrep(route, req, env, &facts, &config).await,
+            Err(response) => response,
+        };
+        response.headers.extend(ofrep::cors_headers(
+            facts.origin.as_deref(),
+            &config.ofrep_cors_origins,
+            preflight,
+        ));
+        return to_response(&response);
+    }
     if let Some(route) = api::route(&facts.method, path) {
         let response = match route {
             Ok(route) => serve_api(route, req, env, &facts).await,
@@ -278,19 +301,95 @@ async fn serve_api(route: Route, req: &Request, env: &Env, facts: &RequestFacts)
     }
 }
 
-/// A small form body, or `None` when it is larger than we accept.
-async fn read_form(req: &Request) -> Option<String> {
+/// `/ofrep/v1/…`: blocks as OpenFeature flags.
+async fn serve_ofrep(
+    route: OfrepRoute,
+    req: &Request,
+    env: &Env,
+    facts: &RequestFacts,
+    config: &Config,
+) -> ApiResponse {
+    let key = match &route {
+        OfrepRoute::Preflight => {
+            return ApiResponse {
+                status: 204,
+                headers: Vec::new(),
+                body: String::new(),
+            }
+        }
+        OfrepRoute::Configuration => return ofrep::configuration(),
+        OfrepRoute::Single(key) => Some(key.as_str()),
+        OfrepRoute::Bulk => None,
+    };
+    let Some(body) = read_body(req, ofrep::MAX_BODY_BYTES).await else {
+        let error = ofrep::BodyError {
+            code: "PARSE_ERROR",
+            details: "request body is larger than 16 KiB",
+        };
+        return ofrep::body_error(&error, key);
+    };
+    let context = match ofrep::parse_context(&body) {
+        Ok(context) => context,
+        Err(error) => return ofrep::body_error(&error, key),
+    };
+    let trusted = ofrep::presents_api_key(
+        &config.ofrep_keys,
+        facts.api_key.as_deref(),
+        facts.authorization.as_deref(),
+    );
+    let visitor = if trusted {
+        ofrep::server_visitor(&context)
+    } else {
+        // A browser or app: the visitor's own profile, as the page would see it.
+        let now_s = (DateClock.now_ms() / 1000.0) as u64;
+        let mut visitor = resolve(
+            &facts.context(preview_keys(config, facts)),
+            &config.profile,
+            now_s,
+        );
+        ofrep::add_client_context(&mut visitor, &context);
+        visitor
+    };
+    let isolate = ISOLATE.with(Rc::clone);
+    let fragments = isolate.fragments.get_or_init(|| config.fragment_cache());
+    let kv = WorkerKv::from_env(env);
+    let edge = Edge {
+        config,
+        catalog: &isolate.catalog,
+        fragments,
+        kv: &kv,
+        clock: &DateClock,
+        timer: &DelayTimer,
+        regex: &JsRegex,
+    };
+    match (edge.decide_all(&visitor).await, key) {
+        (Ok((catalog, decisions)), None) => ofrep::bulk(&catalog, &decisions, facts.if_none_match.as_deref()),
+        (Ok((catalog, decisions)), Some(key)) => ofrep::single(key, &catalog, &decisions),
+        (Err(reason), key) => {
+            worker::console_warn!("tailor: OFREP evaluation unavailable: {reason}");
+            ofrep::unavailable(key)
+        }
+    }
+}
+
+/// A body of at most `max` bytes, or `None` when it is larger.
+async fn read_body(req: &Request, max: usize) -> Option<String> {
     let length = req
         .headers()
         .get("content-length")
         .ok()
         .flatten()
         .and_then(|l| l.parse::<usize>().ok());
-    if length.is_some_and(|l| l > api::MAX_FORM_BYTES) {
+    if length.is_some_and(|l| l > max) {
         return None;
     }
     let text = JsFuture::from(req.text().ok()?).await.ok()?.as_string()?;
-    (text.len() <= api::MAX_FORM_BYTES).then_some(text)
+    (text.len() <= max).then_some(text)
+}
+
+/// A small form body, or `None` when it is larger than we accept.
+async fn read_form(req: &Request) -> Option<String> {
+    read_body(req, api::MAX_FORM_BYTES).await
 }
 
 fn to_response(api: &ApiResponse) -> Result<Response, JsValue> {

@@ -1,0 +1,397 @@
+//! The OpenFeature Remote Evaluation Protocol (OFREP, `service/openapi.yaml`
+//! of open-feature/protocol): each personalizable block is a flag whose value
+//! is the chosen variant's id, so apps and e-mail use the same decisions as
+//! the page, through off-the-shelf OpenFeature SDKs. See `docs/ofrep.md`.
+
+use serde_json::{json, Map, Value};
+use subtle::ConstantTimeEq;
+
+use crate::api::ApiResponse;
+use crate::catalog::sha256_hex;
+use crate::decide::{CompiledCatalog, Decision, Reason};
+use crate::profile::{ProfileSource, Visitor};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Context attributes a caller without an API key may set: request-level
+/// facts about the app, never identity or a signed dimension.
+pub const CLIENT_SETTABLE: &[&str] = &["route", "screen", "app_version", "platform", "locale"];
+/// Segment labels a server with an API key may supply.
+pub const SERVER_SETTABLE: &[&str] = &[
+    "industry",
+    "role",
+    "company_size",
+    "lifecycle",
+    "plan",
+    "country",
+    "device",
+    "source",
+];
+
+/// An OFREP endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OfrepRoute {
+    /// `POST /ofrep/v1/evaluate/flags`
+    Bulk,
+    /// `POST /ofrep/v1/evaluate/flags/{key}`
+    Single(String),
+    /// `GET /ofrep/v1/configuration`
+    Configuration,
+    /// `OPTIONS` on any of them (CORS preflight)
+    Preflight,
+}
+
+/// The OFREP endpoint for a method and path; `Err` with the response to send
+/// when the path is OFREP's but the request is not valid.
+pub fn route(method: &str, path: &str) -> Option<Result<OfrepRoute, ApiResponse>> {
+    let rest = path.strip_prefix("/ofrep/v1/")?;
+    if method.eq_ignore_ascii_case("OPTIONS") {
+        return Some(Ok(OfrepRoute::Preflight));
+    }
+    let post = method.eq_ignore_ascii_case("POST");
+    let get = method.eq_ignore_ascii_case("GET");
+    Some(match rest {
+        "evaluate/flags" if post => Ok(OfrepRoute::Bulk),
+        "configuration" if get => Ok(OfrepRoute::Configuration),
+        _ => match rest.strip_prefix("evaluate/flags/") {
+            Some(key) if post && !key.is_empty() && !key.contains('/') => {
+                Ok(OfrepRoute::Single(key.to_owned()))
+            }
+            Some(_) | None
+                if rest == "evaluate/flags"
+                    || rest == "configuration"
+                    || rest.starts_with("evaluate/flags/") =>
+            {
+                Err(general(405, "method not allowed"))
+            }
+            _ => Err(general(404, "no such OFREP endpoint")),
+        },
+    })
+}
+
+fn general(status: u16, details: &str) -> ApiResponse {
+    ApiResponse::json(status, &json!({ "errorDetails": details }))
+}
+
+/// A request body that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyError {
+    /// `PARSE_ERROR` or `INVALID_CONTEXT`.
+    pub code: &'static str,
+    /// What is wrong (never echoes the body).
+    pub details: &'static str,
+}
+
+/// The evaluation context of a request body (`{"context": {...}}`).
+pub fn parse_context(body: &str) -> Result<Map<String, Value>, BodyError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(BodyError {
+            code: "PARSE_ERROR",
+            details: "request body is larger than 16 KiB",
+        });
+    }
+    if body.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    let value: Value = serde_json::from_str(body).map_err(|_| BodyError {
+        code: "PARSE_ERROR",
+        details: "request body is not JSON",
+    })?;
+    match value.get("context") {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(context)) => Ok(context.clone()),
+        Some(_) => Err(BodyError {
+            code: "INVALID_CONTEXT",
+            details: "context must be an object",
+        }),
+    }
+}
+
+/// The response for a body error (the single-flag form carries the key).
+pub fn body_error(error: &BodyError, key: Option<&str>) -> ApiResponse {
+    let mut body = json!({ "errorCode": error.code, "errorDetails": error.details });
+    if let (Some(key), Some(object)) = (key, body.as_object_mut()) {
+        object.insert("key".into(), json!(key));
+    }
+    ApiResponse::json(400, &body)
+}
+
+fn short_string(value: &Value) -> Option<&str> {
+    value.as_str().filter(|s| !s.is_empty() && s.len() <= 128)
+}
+
+/// Adds the client-settable attributes of `context` to the visitor's own
+/// attributes; everything else in it is ignored (a browser or app cannot
+/// claim an identity or override a signed dimension).
+pub fn add_client_context(visitor: &mut Visitor, context: &Map<String, Value>) {
+    if let Some(attributes) = visitor.attributes.as_object_mut() {
+        for name in CLIENT_SETTABLE {
+            if let Some(value) = context.get(*name).and_then(short_string) {
+                attributes.entry(name.to_string()).or_insert_with(|| json!(value));
+            }
+        }
+    }
+}
+
+/// A visitor described entirely by a trusted server's context: the
+/// `targetingKey` is the bucketing id, plus segment labels and consent.
+pub fn server_visitor(context: &Map<String, Value>) -> Visitor {
+    let mut attributes = Map::new();
+    if let Some(id) = context.get("targetingKey").and_then(short_string) {
+        attributes.insert("id".into(), json!(id));
+    }
+    for name in SERVER_SETTABLE.iter().chain(CLIENT_SETTABLE) {
+        if let Some(value) = context.get(*name).and_then(short_string) {
+            attributes.insert(name.to_string(), json!(value));
+        }
+    }
+    if let Some(Value::Object(experiments)) = context.get("experiments") {
+        attributes.insert("experiments".into(), Value::Object(experiments.clone()));
+    }
+    let consent = |name: &str| {
+        context
+            .get("consent")
+            .and_then(|c| c.get(name))
+            .and_then(Value::as_bool)
+            .unwrap_or(true)
+    };
+    let (personalization, analytics) = (consent("personalization"), consent("analytics"));
+    attributes.insert(
+        "consent".into(),
+        json!({ "personalization": personalization, "analytics": analytics }),
+    );
+    attributes.insert("bot".into(), json!(false));
+    Visitor {
+        attributes: Value::Object(attributes),
+        personalization_allowed: personalization,
+        analytics_allowed: analytics,
+        bot: false,
+        source: ProfileSource::Anonymous(None),
+        opted_out: false,
+        forced: Default::default(),
+    }
+}
+
+/// Whether the request presents one of the configured API keys
+/// (`X-API-Key: k` or `Authorization: Bearer k`), compared in constant time.
+pub fn presents_api_key(keys: &[String], x_api_key: Option<&str>, authorization: Option<&str>) -> bool {
+    let bearer = authorization.and_then(|a| a.strip_prefix("Bearer ").or_else(|| a.strip_prefix("bearer ")));
+    let presented = [x_api_key, bearer];
+    keys.iter().any(|key| {
+        presented
+            .iter()
+            .flatten()
+            .any(|p| bool::from(p.trim().as_bytes().ct_eq(key.as_bytes())))
+    })
+}
+
+/// OpenFeature's reason for a decision.
+pub fn openfeature_reason(decision: &Decision, catalog: &CompiledCatalog) -> &'static str {
+    let single = catalog
+        .blocks
+        .iter()
+        .find(|b| b.name == decision.block)
+        .is_some_and(|b| b.variants.len() == 1);
+    match &decision.reason {
+        Reason::Consent | Reason::Bot => "DISABLED",
+        _ if single => "STATIC",
+        Reason::Rule | Reason::Forced => "TARGETING_MATCH",
+        Reason::Experiment { .. } | Reason::Bandit | Reason::Exploration { .. } => "SPLIT",
+        Reason::Default | Reason::Holdout => "DEFAULT",
+    }
+}
+
+/// One flag's evaluation.
+pub fn flag(decision: &Decision, catalog: &CompiledCatalog) -> Value {
+    let mut metadata = Map::new();
+    metadata.insert("tailorReason".into(), json!(decision.reason.label()));
+    metadata.insert("catalogVersion".into(), json!(catalog.manifest.version));
+    match &decision.reason {
+        Reason::Experiment { key, arm, sticky } => {
+            metadata.insert("experimentKey".into(), json!(key));
+            metadata.insert("experimentArm".into(), json!(arm));
+            metadata.insert("experimentSticky".into(), json!(sticky));
+        }
+        Reason::Exploration { instead_of } => {
+            metadata.insert("explorationInsteadOf".into(), json!(instead_of));
+        }
+        _ => {}
+    }
+    json!({
+        "key": decision.block,
+        "value": decision.variant,
+        "variant": decision.variant,
+        "reason": openfeature_reason(decision, catalog),
+        "metadata": metadata,
+    })
+}
+
+/// `POST /ofrep/v1/evaluate/flags`: every flag, with an `ETag` over the
+/// catalog version and the evaluations; `304` when `If-None-Match` matches.
+pub fn bulk(catalog: &CompiledCatalog, decisions: &[Decision], if_none_match: Option<&str>) -> ApiResponse {
+    let flags: Vec<Value> = decisions.iter().map(|d| flag(d, catalog)).collect();
+    let body = json!({ "flags": flags, "metadata": { "version": catalog.manifest.version } });
+    let text = body.to_string();
+    let digest = sha256_hex(text.as_bytes());
+    let etag = format!("\"{}\"", digest.get(..32).unwrap_or(&digest));
+    let matches =
+        if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+    let mut response = if matches {
+        ApiResponse {
+            status: 304,
+            body: String::new(),
+            ..ApiResponse::json(304, &Value::Null)
+        }
+    } else {
+        ApiResponse::json(200, &body)
+    };
+    response.headers.push(("etag", etag));
+    response
+}
+
+/// `POST /ofrep/v1/evaluate/flags/{key}`.
+pub fn single(key: &str, catalog: &CompiledCatalog, decisions: &[Decision]) -> ApiResponse {
+    match decisions.iter().find(|d| d.block == key) {
+        Some(decision) => ApiResponse::json(200, &flag(decision, catalog)),
+        None => ApiResponse::json(
+            404,
+            &json!({ "key": key, "errorCode": "FLAG_NOT_FOUND", "errorDetails": "no personalizable block has this key" }),
+        ),
+    }
+}
+
+/// The answer when no catalog can be evaluated (nothing published, KV down):
+/// a general error that names no internals.
+pub fn unavailable(key: Option<&str>) -> ApiResponse {
+    let mut body = json!({ "errorCode": "GENERAL", "errorDetails": "flags are temporarily unavailable" });
+    if let (Some(key), Some(object)) = (key, body.as_object_mut()) {
+        object.insert("key".into(), json!(key));
+    }
+    ApiResponse::json(503, &body)
+}
+
+/// `GET /ofrep/v1/configuration`.
+pub fn configuration() -> ApiResponse {
+    ApiResponse::json(
+        200,
+        &json!({
+            "name": "Tailor",
+            "capabilities": {
+                "cacheInvalidation": { "polling": { "enabled": true, "minPollingIntervalMs": 30000 } },
+                "flagEvaluation": { "supportedTypes": ["string"] }
+            }
+        }),
+    )
+}
+
+/// CORS headers for a request from `origin`: only for configured origins,
+/// never `*` (responses depend on the visitor's cookies).
+pub fn cors_headers(
+    origin: Option<&str>,
+    allowed: &[String],
+    preflight: bool,
+) -> Vec<(&'static str, String)> {
+    let mut headers = vec![("vary", "Origin".to_owned())];
+    let Some(origin) = origin.filter(|o| allowed.iter().any(|a| a == o)) else {
+        return headers;
+    };
+    headers.push(("access-control-allow-origin", origin.to_owned()));
+    headers.push(("access-control-allow-credentials", "true".to_owned()));
+    headers.push(("access-control-expose-headers", "ETag".to_owned()));
+    if preflight {
+        headers.push(("access-control-allow-methods", "GET, POST, OPTIONS".to_owned()));
+        headers.push((
+            "access-control-allow-headers",
+            "Content-Type, If-None-Match, X-API-Key, Authorization".to_owned(),
+        ));
+        headers.push(("access-control-max-age", "600".to_owned()));
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_follow_the_protocol() {
+        assert_eq!(
+            route("POST", "/ofrep/v1/evaluate/flags"),
+            Some(Ok(OfrepRoute::Bulk))
+        );
+        assert_eq!(
+            route("POST", "/ofrep/v1/evaluate/flags/hero"),
+            Some(Ok(OfrepRoute::Single("hero".into())))
+        );
+        assert_eq!(
+            route("GET", "/ofrep/v1/configuration"),
+            Some(Ok(OfrepRoute::Configuration))
+        );
+        assert_eq!(
+            route("OPTIONS", "/ofrep/v1/evaluate/flags"),
+            Some(Ok(OfrepRoute::Preflight))
+        );
+        assert_eq!(
+            route("GET", "/ofrep/v1/evaluate/flags")
+                .unwrap()
+                .unwrap_err()
+                .status,
+            405
+        );
+        assert_eq!(route("POST", "/ofrep/v1/other").unwrap().unwrap_err().status, 404);
+        assert_eq!(route("GET", "/"), None);
+    }
+
+    #[test]
+    fn bodies_are_parsed_strictly_and_capped() {
+        assert_eq!(
+            parse_context(r#"{"context":{"targetingKey":"u1"}}"#).unwrap()["targetingKey"],
+            "u1"
+        );
+        assert!(parse_context("").unwrap().is_empty());
+        assert_eq!(parse_context("{nope").unwrap_err().code, "PARSE_ERROR");
+        assert_eq!(
+            parse_context(r#"{"context":[1]}"#).unwrap_err().code,
+            "INVALID_CONTEXT"
+        );
+        assert_eq!(
+            parse_context(&" ".repeat(MAX_BODY_BYTES + 1)).unwrap_err().code,
+            "PARSE_ERROR"
+        );
+    }
+
+    #[test]
+    fn api_keys_are_accepted_by_header_or_bearer_token() {
+        let keys = vec!["old-key".to_owned(), "new-key".to_owned()];
+        assert!(presents_api_key(&keys, Some("new-key"), None));
+        assert!(presents_api_key(&keys, None, Some("Bearer old-key")));
+        assert!(!presents_api_key(&keys, Some("guess"), Some("Basic x")));
+        assert!(!presents_api_key(&[], Some(""), None));
+    }
+
+    #[test]
+    fn a_client_context_cannot_override_identity_or_signed_dimensions() {
+        let mut visitor = server_visitor(&Map::new());
+        visitor.attributes["industry"] = json!("retail");
+        let context =
+            parse_context(r#"{"context":{"industry":"fintech","targetingKey":"x","route":"/app"}}"#).unwrap();
+        add_client_context(&mut visitor, &context);
+        assert_eq!(visitor.attributes["industry"], "retail");
+        assert_eq!(visitor.attributes.get("id"), None);
+        assert_eq!(visitor.attributes["route"], "/app");
+    }
+
+    #[test]
+    fn cors_is_only_for_configured_origins() {
+        let allowed = vec!["https://app.example".to_owned()];
+        assert_eq!(
+            cors_headers(Some("https://evil.example"), &allowed, false).len(),
+            1
+        );
+        let h = cors_headers(Some("https://app.example"), &allowed, true);
+        assert!(h
+            .iter()
+            .any(|(n, v)| *n == "access-control-allow-origin" && v == "https://app.example"));
+        assert!(!h.iter().any(|(_, v)| v == "*"));
+    }
+}

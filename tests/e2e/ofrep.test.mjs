@@ -1,0 +1,165 @@
+// One persona across channels: the worker's OFREP endpoints, checked with
+// OpenFeature's own published SDKs and providers (browser flow with the
+// visitor's cookie, server flow with an API key) against what the HTML page
+// shows the same visitor.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
+import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
+import { OpenFeature as ServerOpenFeature } from '@openfeature/server-sdk';
+import { OFREPProvider } from '@openfeature/ofrep-provider';
+import { startWorker, kvEntries, ROOT } from './harness.mjs';
+import { startStaticOrigin } from './origin.mjs';
+import { sign } from '../../examples/node/profile-cookie.mjs';
+
+const KID = 'e2e1';
+const SECRET = 'ZTJlLW9ubHktcHJvZmlsZS1rZXktMzItYnl0ZXMtbG9uZyEh';
+const API_KEY = 'server-key-e2e-0123456789';
+const COOKIE = '__Host-tailor_profile';
+let origin, worker;
+
+async function setUp() {
+  origin = await startStaticOrigin(join(ROOT, 'www'));
+  worker = await startWorker('ofrep', {
+    entries: kvEntries('catalog/demo.json'),
+    vars: {
+      ORIGIN_URL: origin.url,
+      TAILOR_SITE: 'demo',
+      TAILOR_CATALOG_REFRESH_MS: '0',
+      TAILOR_PROFILE_KEYS: `${KID}:${SECRET}`,
+      TAILOR_OFREP_KEYS: `old-server-key-0123456789 ${API_KEY}`,
+      TAILOR_OFREP_CORS_ORIGINS: 'https://app.example',
+    },
+  });
+}
+before(setUp, { timeout: 180_000 });
+after(async () => { await WebOpenFeature.close(); await ServerOpenFeature.close(); worker?.stop(); await origin?.stop(); });
+
+const now = () => Math.floor(Date.now() / 1000);
+const mint = (fields) => sign({ kid: KID, secret: SECRET, profile: { i: now() - 60, e: now() + 86_400, c: 'pa', ...fields } });
+const PROFILES = {
+  fintech_cto: { ind: 'fintech', role: 'cto', size: 'enterprise', stage: 'lead' },
+  smb_marketer: { ind: 'retail', role: 'marketer', size: 'smb', stage: 'trial' },
+  developer: { ind: 'software', role: 'engineer', size: 'mid' },
+  lapsed: { ind: 'healthcare', role: 'finance', size: 'mid', stage: 'lapsed' },
+};
+const LABELS = { ind: 'industry', role: 'role', size: 'company_size', stage: 'lifecycle' };
+
+function variantOf(html, block) {
+  const start = html.indexOf(`<tailor-block name="${block}">`);
+  return /data-variant="([a-z0-9-]+)"/.exec(html.slice(start))?.[1];
+}
+
+async function pageVariants(cookie) {
+  const html = await (await fetch(`${worker.url}/`, { headers: { cookie: `${COOKIE}=${cookie}` } })).text();
+  return { hero: variantOf(html, 'hero'), cta: variantOf(html, 'cta') };
+}
+
+test('the OpenFeature web SDK with the OFREP web provider gets the variants the page shows, per profile', { timeout: 60_000 }, async () => {
+  for (const [name, fields] of Object.entries(PROFILES)) {
+    const cookie = mint(fields);
+    const provider = new OFREPWebProvider({
+      baseUrl: worker.url,
+      // What the browser would send: the visitor's own cookie.
+      headers: [['Cookie', `${COOKIE}=${cookie}`]],
+      disableVisibilityRefresh: true,
+    });
+    await WebOpenFeature.setProviderAndWait(name, provider, { route: '/' });
+    const client = WebOpenFeature.getClient(name);
+    const page = await pageVariants(cookie);
+    assert.equal(client.getStringValue('hero', 'none'), page.hero, `${name} hero`);
+    assert.equal(client.getStringValue('cta', 'none'), page.cta, `${name} cta`);
+    const details = client.getStringDetails('hero', 'none');
+    assert.equal(details.reason, 'TARGETING_MATCH');
+    assert.equal(details.flagMetadata.tailorReason, 'rule');
+    assert.match(String(details.flagMetadata.catalogVersion), /^v-/);
+  }
+});
+
+test('the OpenFeature server SDK with the OFREP provider and an API key gets the same for the same segment labels', { timeout: 60_000 }, async () => {
+  ServerOpenFeature.setProvider('server', new OFREPProvider({ baseUrl: worker.url, headers: [['X-API-Key', API_KEY]] }));
+  const client = ServerOpenFeature.getClient('server');
+  for (const [name, fields] of Object.entries(PROFILES)) {
+    const context = { targetingKey: `customer-${name}` };
+    for (const [short, attribute] of Object.entries(LABELS)) if (fields[short]) context[attribute] = fields[short];
+    const page = await pageVariants(mint(fields));
+    assert.equal(await client.getStringValue('hero', 'none', context), page.hero, `${name} hero`);
+    assert.equal(await client.getStringValue('cta', 'none', context), page.cta, `${name} cta`);
+  }
+  // An unknown flag is FLAG_NOT_FOUND, and the SDK falls back to the code default.
+  const missing = await client.getStringDetails('no-such-block', 'fallback', { targetingKey: 'x' });
+  assert.equal(missing.value, 'fallback');
+  assert.equal(missing.errorCode, 'FLAG_NOT_FOUND');
+});
+
+test('a call without a key cannot override a signed dimension', { timeout: 30_000 }, async () => {
+  const cookie = mint(PROFILES.smb_marketer);
+  const res = await fetch(`${worker.url}/ofrep/v1/evaluate/flags/hero`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${cookie}` },
+    body: JSON.stringify({ context: { targetingKey: 'someone-else', industry: 'fintech', company_size: 'enterprise', role: 'cto' } }),
+  });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).value, 'smb-marketer');
+  // A wrong key is no key: the same answer.
+  const wrong = await fetch(`${worker.url}/ofrep/v1/evaluate/flags/hero`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${cookie}`, 'x-api-key': 'guess' },
+    body: JSON.stringify({ context: { industry: 'fintech', company_size: 'enterprise' } }),
+  });
+  assert.equal((await wrong.json()).value, 'smb-marketer');
+});
+
+test('consent off and Sec-GPC give defaults with reason DISABLED', { timeout: 30_000 }, async () => {
+  const res = await fetch(`${worker.url}/ofrep/v1/evaluate/flags`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${mint(PROFILES.developer)}`, 'sec-gpc': '1' },
+    body: '{"context":{}}',
+  });
+  const { flags } = await res.json();
+  assert.ok(flags.length >= 6);
+  assert.ok(flags.every((f) => f.reason === 'DISABLED' && f.value === 'default'), JSON.stringify(flags));
+});
+
+test('bulk responses carry an ETag, honour If-None-Match, and are never shared', { timeout: 30_000 }, async () => {
+  const init = { method: 'POST', headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${mint(PROFILES.lapsed)}` }, body: '{"context":{}}' };
+  const first = await fetch(`${worker.url}/ofrep/v1/evaluate/flags`, init);
+  const etag = first.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  assert.equal(first.headers.get('cache-control'), 'no-store');
+  const again = await fetch(`${worker.url}/ofrep/v1/evaluate/flags`, { ...init, headers: { ...init.headers, 'if-none-match': etag } });
+  assert.equal(again.status, 304);
+  const other = await fetch(`${worker.url}/ofrep/v1/evaluate/flags`, {
+    ...init, headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${mint(PROFILES.developer)}`, 'if-none-match': etag },
+  });
+  assert.equal(other.status, 200, 'another visitor\'s decisions are another ETag');
+});
+
+test('malformed, oversized and unknown requests get OFREP errors that leak nothing', { timeout: 30_000 }, async () => {
+  const post = (path, body, headers = {}) => fetch(`${worker.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const bad = await post('/ofrep/v1/evaluate/flags/hero', '{not json');
+  assert.equal(bad.status, 400);
+  assert.deepEqual(await bad.json(), { key: 'hero', errorCode: 'PARSE_ERROR', errorDetails: 'request body is not JSON' });
+  const big = await post('/ofrep/v1/evaluate/flags', JSON.stringify({ context: { route: 'x'.repeat(20_000) } }));
+  assert.equal(big.status, 400);
+  assert.equal((await big.json()).errorCode, 'PARSE_ERROR');
+  const missing = await post('/ofrep/v1/evaluate/flags/nope', '{"context":{}}');
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).errorCode, 'FLAG_NOT_FOUND');
+  assert.equal((await fetch(`${worker.url}/ofrep/v1/evaluate/flags`)).status, 405);
+  const config = await (await fetch(`${worker.url}/ofrep/v1/configuration`)).json();
+  assert.deepEqual(config.capabilities.flagEvaluation.supportedTypes, ['string']);
+});
+
+test('CORS is granted to configured origins only, preflight included, never with *', { timeout: 30_000 }, async () => {
+  const preflight = await fetch(`${worker.url}/ofrep/v1/evaluate/flags`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example');
+  assert.equal(preflight.headers.get('access-control-allow-credentials'), 'true');
+  const evil = await fetch(`${worker.url}/ofrep/v1/evaluate/flags`, { method: 'POST', headers: { origin: 'https://evil.example' }, body: '{}' });
+  assert.equal(evil.headers.get('access-control-allow-origin'), null);
+});
