@@ -4,7 +4,7 @@
 
 use crate::budget::DEFAULT_BUDGET_MS;
 use crate::fragments::FragmentCache;
-use crate::profile::{KeyRing, PreviewKeys, ProfileSettings, Purpose, DEFAULT_COOKIE_NAME};
+use crate::profile::{Key, KeyRing, PreviewKeys, ProfileSettings, Purpose, DEFAULT_COOKIE_NAME};
 
 /// Default for [`Config::catalog_refresh_ms`].
 pub const DEFAULT_CATALOG_REFRESH_MS: u32 = 10_000;
@@ -38,6 +38,9 @@ pub struct Config {
     pub ofrep_keys: Vec<String>,
     /// `TAILOR_OFREP_CORS_ORIGINS`: origins allowed to call OFREP from a browser.
     pub ofrep_cors_origins: Vec<String>,
+    /// `TAILOR_STATE_KEY` (a secret): signs the edge's state cookie
+    /// (behavioral signals); without it no signals are kept.
+    pub state_key: Option<Key>,
 }
 
 impl Default for Config {
@@ -53,6 +56,7 @@ impl Default for Config {
             preview_stylesheets: Vec::new(),
             ofrep_keys: Vec::new(),
             ofrep_cors_origins: Vec::new(),
+            state_key: None,
         }
     }
 }
@@ -172,6 +176,12 @@ impl Config {
                 .into_iter()
                 .filter(|o| o.starts_with("https://") || o.starts_with("http://"))
                 .collect();
+        }
+        if let Some(secret) = var("TAILOR_STATE_KEY").filter(|k| !k.trim().is_empty()) {
+            match Key::derive("state", secret.trim(), Purpose::EdgeState) {
+                Ok(key) => config.state_key = Some(key),
+                Err(e) => warnings.push(warning("TAILOR_STATE_KEY", e.to_string())),
+            }
         }
         // All three are bounded above, so the conversions cannot fail.
         config.budget_ms = u32::try_from(budget).unwrap_or(DEFAULT_BUDGET_MS);

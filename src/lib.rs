@@ -14,6 +14,7 @@
 //! | [`page`] | the request flow: what to personalize, what to do with the response |
 //! | [`catalog`] | the published documents, their KV layout, the isolate's copy |
 //! | [`profile`] | the signed profile cookie, anonymous profiles, consent |
+//! | [`signals`] | behavioral signals: criteria, decay, the edge's state cookie |
 //! | [`decide`] | blocks × catalog → decisions with reasons |
 //! | [`targeting`] | GrowthBook's condition language, compiled once per catalog |
 //! | [`experiment`] | GrowthBook's hashing and bucketing |
@@ -36,6 +37,7 @@ pub mod page;
 pub mod platform;
 pub mod profile;
 pub mod rewrite;
+pub mod signals;
 pub mod targeting;
 pub mod timing;
 

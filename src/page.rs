@@ -15,13 +15,15 @@ use std::rc::Rc;
 use futures_util::future::join;
 
 use crate::budget::Deadline;
+use crate::catalog::Manifest;
 use crate::catalog::{CatalogIo, CatalogStore};
 use crate::config::Config;
 use crate::decide::{decide, CompiledCatalog, Decision};
 use crate::fragments::{fetch_all, FragmentCache, FragmentSource};
 use crate::platform::{Clock, Kv, ResponseHead, Timer};
-use crate::profile::{resolve, RequestContext, Visitor};
+use crate::profile::{cookie_values, resolve, ProfileSource, RequestContext, Visitor};
 use crate::rewrite::{Fill, RewritePlan};
+use crate::signals::{self, EdgeState, RequestFacts as SignalFacts, STATE_COOKIE};
 use crate::targeting::RegexEngine;
 use crate::timing::ServerTiming;
 
@@ -36,6 +38,9 @@ pub struct PageRequest<'a> {
     pub has_range: bool,
     /// What the profile is built from.
     pub context: RequestContext<'a>,
+    /// A real page view: signals observe it and the state cookie is updated.
+    /// `false` for API calls about a page (decide, why), which only read.
+    pub record_visit: bool,
 }
 
 /// Why a request is passed to the origin without any personalization work.
@@ -114,6 +119,8 @@ pub struct Prepared {
     pub decisions: Vec<Decision>,
     /// The catalog decided with, when one could be loaded.
     pub catalog: Option<Rc<CompiledCatalog>>,
+    /// The edge's state cookie to set (or delete), for personalized responses.
+    pub set_cookie: Option<String>,
     /// The visitor the decisions were made for.
     pub visitor: Visitor,
     /// What happened.
@@ -150,6 +157,7 @@ struct Planned {
     outcome: Outcome,
     decisions: Vec<Decision>,
     catalog: Option<Rc<CompiledCatalog>>,
+    set_cookie: Option<String>,
 }
 
 impl Planned {
@@ -159,6 +167,7 @@ impl Planned {
             outcome,
             decisions: Vec::new(),
             catalog: None,
+            set_cookie: None,
         }
     }
 }
@@ -258,6 +267,77 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
             .collect()
     }
 
+    /// Behavioral signals: reads the edge's state cookie, observes this page
+    /// view, exposes `signals.*`, `visits`, `new_vs_returning` to targeting,
+    /// and returns the `Set-Cookie` value. Without consent the cookie is
+    /// deleted and nothing is observed; bots and previews are not tracked.
+    fn track(
+        &self,
+        req: &PageRequest<'_>,
+        visitor: &mut Visitor,
+        manifest: &Manifest,
+        now_s: u64,
+        timing: &mut ServerTiming,
+    ) -> Option<String> {
+        let key = self.config.state_key.as_ref()?;
+        if manifest.signals.is_empty() {
+            return None;
+        }
+        let existing = req
+            .context
+            .cookie_header
+            .and_then(|h| cookie_values(h, STATE_COOKIE).next());
+        if !visitor.personalization_allowed {
+            return existing
+                .map(|_| format!("{STATE_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax"));
+        }
+        if visitor.bot || visitor.source == ProfileSource::Preview {
+            return None;
+        }
+        let settings = manifest.signal_settings.clone().unwrap_or_default();
+        let parsed = existing.map(|v| EdgeState::parse(v, key, now_s));
+        let replaced = matches!(parsed, Some(Err(_)));
+        let mut state = parsed.and_then(Result::ok).unwrap_or_default();
+        let facts = SignalFacts {
+            path: req.path,
+            query: req.context.query,
+            referer: req.context.referer,
+            cookie_header: req.context.cookie_header,
+        };
+        let fired = if req.record_visit {
+            signals::observe(&mut state, &manifest.signals, &settings, &facts, now_s)
+        } else {
+            // Read-only (API calls): the state as of now, nothing recorded.
+            state.roll(now_s, &settings, &manifest.signals);
+            Vec::new()
+        };
+        let attributes = signals::attributes(&state);
+        let mut desc: Vec<String> = state
+            .scores
+            .iter()
+            .map(|s| format!("{}:{:.1}", s.id, s.score()))
+            .collect();
+        desc.push(format!("visits:{}", state.visits));
+        desc.extend(fired.iter().map(|id| format!("+{id}")));
+        if replaced {
+            desc.push("replaced-invalid-state".to_owned());
+        }
+        timing.note("signals", desc.join(" "));
+        if let Some(target) = visitor.attributes.as_object_mut() {
+            if state.visits > 1 {
+                target.insert("visitor".into(), serde_json::json!("returning"));
+            }
+            target.extend(attributes);
+        }
+        req.record_visit.then(|| {
+            format!(
+                "{STATE_COOKIE}={}; Path=/; Max-Age={}; Secure; HttpOnly; SameSite=Lax",
+                state.encode(key),
+                signals::STATE_LIFETIME_S
+            )
+        })
+    }
+
     fn catalog_io(&self) -> CatalogIo<'_, K, C, T> {
         CatalogIo {
             kv: self.kv,
@@ -273,15 +353,17 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
     pub async fn prepare(&self, req: &PageRequest<'_>, started_ms: f64) -> Prepared {
         let mut timing = ServerTiming::new();
         let now_s = (self.clock.now_ms() / 1000.0).max(0.0) as u64;
-        let visitor = resolve(&req.context, &self.config.profile, now_s);
+        let mut visitor = resolve(&req.context, &self.config.profile, now_s);
         timing.note("profile", visitor.describe());
         let Planned {
             plan,
             outcome,
             decisions,
             catalog,
-        } = self.plan(req, &visitor, started_ms, &mut timing).await;
+            set_cookie,
+        } = self.plan(req, &mut visitor, started_ms, &mut timing).await;
         Prepared {
+            set_cookie,
             decisions,
             catalog,
             plan,
@@ -294,7 +376,7 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
     async fn plan(
         &self,
         req: &PageRequest<'_>,
-        visitor: &Visitor,
+        visitor: &mut Visitor,
         started_ms: f64,
         timing: &mut ServerTiming,
     ) -> Planned {
@@ -328,6 +410,7 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
             };
         }
         let now_s = (self.clock.now_ms() / 1000.0).max(0.0) as u64;
+        let set_cookie = self.track(req, visitor, manifest, now_s, timing);
         let decisions = decide(&loaded.catalog, visitor, now_s);
         let t2 = self.clock.now_ms();
         let summary: Vec<String> = decisions
@@ -376,6 +459,7 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
             outcome: Outcome::Personalize,
             decisions,
             catalog: Some(loaded.catalog.clone()),
+            set_cookie,
         }
     }
 }
@@ -433,7 +517,10 @@ pub fn dispose(prepared: Prepared, head: &impl ResponseHead) -> Disposition {
             HeaderEdit::Remove("last-modified"),
             HeaderEdit::Remove("content-length"),
             HeaderEdit::Append("server-timing", timing.header_value()),
-        ],
+        ]
+        .into_iter()
+        .chain(prepared.set_cookie.map(|c| HeaderEdit::Append("set-cookie", c)))
+        .collect(),
     }
 }
 
@@ -457,6 +544,7 @@ mod tests {
             method,
             path,
             has_range: false,
+            record_visit: true,
             context: RequestContext::default(),
         }
     }

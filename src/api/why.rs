@@ -25,6 +25,28 @@ pub fn why_page(prepared: &Prepared) -> ApiResponse {
     if items.is_empty() {
         items.push_str("<li>Nothing on this site is personalized for you right now.</li>");
     }
+    let mut signals = String::new();
+    if let Some(scores) = visitor.attributes.get("signals").and_then(|s| s.as_object()) {
+        for (id, score) in scores {
+            signals.push_str(&format!(
+                "<li>{} (strength {})</li>",
+                esc(&id.replace('_', " ")),
+                esc(&score.to_string())
+            ));
+        }
+    }
+    if let Some(visits) = visitor.attributes.get("visits") {
+        signals.push_str(&format!(
+            "<li>visits to this site: {}</li>",
+            esc(&visits.to_string())
+        ));
+    }
+    let signals = if signals.is_empty() {
+        String::new()
+    } else {
+        format!("<h2>What we noticed during your visits</h2><ul id=\"signals\">{signals}</ul>\
+<p class=\"note\">Only which parts of the site you looked at, as small scores that fade over time; never what you typed or the addresses you came from.</p>")
+    };
     let (state, button, choice) = if visitor.opted_out {
         ("You have turned personalization off. Everyone's standard version is shown to you, and nothing about your visits is tracked.", "Turn personalization back on", "in")
     } else if !visitor.personalization_allowed {
@@ -35,7 +57,7 @@ pub fn why_page(prepared: &Prepared) -> ApiResponse {
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
 <title>Why am I seeing this?</title><style>{STYLE}</style></head><body>\
-<h1>Why am I seeing this?</h1><p>{}</p><h2>On the home page</h2><ul>{items}</ul>\
+<h1>Why am I seeing this?</h1><p>{}</p><h2>On the home page</h2><ul>{items}</ul>{signals}\
 <form method=\"post\" action=\"/__tailor/why\"><input type=\"hidden\" name=\"choice\" value=\"{choice}\"><button type=\"submit\">{}</button></form>\
 <p class=\"note\">Your choice is kept in a cookie on this site for a year.</p><p><a href=\"/\">Back to the site</a></p></body></html>",
         esc(state),

@@ -345,6 +345,7 @@ fn render(page: &Path, catalog: &Path, path: &str, cookie: Option<&str>, gpc: bo
         method: "GET",
         path,
         has_range: false,
+        record_visit: true,
         context,
     };
     let prepared = futures_executor::block_on(edge.prepare(&request, clock.now_ms()));

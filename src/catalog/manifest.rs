@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::error::ValidationError;
+use crate::signals::{Signal, SignalSettings};
 
 /// The manifest schema this build reads and writes.
 pub const MANIFEST_SCHEMA: u32 = 1;
@@ -56,6 +57,12 @@ pub struct Manifest {
     /// Saved groups for `$inGroup` / `$notInGroup` conditions.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub saved_groups: BTreeMap<String, Vec<serde_json::Value>>,
+    /// Behavioral signals the edge keeps for visitors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<Signal>,
+    /// Decay and visit settings for signals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal_settings: Option<SignalSettings>,
 }
 
 /// The exploration quota: a share of eligible decisions shows an adjacent
@@ -247,6 +254,7 @@ impl Manifest {
                 "must be a share between 0 and 0.5",
             ));
         }
+        crate::signals::validate(&self.signals, &self.signal_settings.clone().unwrap_or_default())?;
         if let Some(exploration) = &self.exploration {
             if !(0.0..=0.5).contains(&exploration.share) {
                 return Err(ValidationError::new(
@@ -429,6 +437,8 @@ mod tests {
             holdout: None,
             exploration: None,
             saved_groups: BTreeMap::new(),
+            signals: Vec::new(),
+            signal_settings: None,
         };
         m.version = m.compute_version();
         m

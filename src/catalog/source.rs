@@ -10,6 +10,7 @@ use super::keys::{fragment_key, manifest_key, pointer_key};
 use super::manifest::{
     sha256_hex, Bandit, Block, BlockExperiment, Exploration, Manifest, Pointer, Variant, MANIFEST_SCHEMA,
 };
+use crate::signals::{Signal, SignalSettings};
 
 /// Largest fragment a catalog may hold.
 pub const MAX_FRAGMENT_BYTES: usize = 64 * 1024;
@@ -38,6 +39,12 @@ pub struct SourceCatalog {
     /// Saved groups for `$inGroup` / `$notInGroup`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub saved_groups: BTreeMap<String, Vec<serde_json::Value>>,
+    /// Behavioral signals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<Signal>,
+    /// Signal decay and visit settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal_settings: Option<SignalSettings>,
 }
 
 /// A block as written by hand.
@@ -143,6 +150,8 @@ impl Bundle {
             holdout: source.holdout,
             exploration: source.exploration,
             saved_groups: source.saved_groups,
+            signals: source.signals,
+            signal_settings: source.signal_settings,
         };
         manifest.version = manifest.compute_version();
         manifest.validate()?;

@@ -21,6 +21,8 @@ pub enum Purpose {
     PreviewForce,
     /// A browser's preview session in production (the key was presented).
     PreviewSession,
+    /// The edge's own state cookie (behavioral signals).
+    EdgeState,
 }
 
 impl Purpose {
@@ -30,6 +32,7 @@ impl Purpose {
             Self::PreviewProfile => b"tailor preview-profile",
             Self::PreviewForce => b"tailor preview-force",
             Self::PreviewSession => b"tailor preview-session",
+            Self::EdgeState => b"tailor edge-state",
         }
     }
 }

@@ -160,6 +160,7 @@ async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, Js
         method: &facts.method,
         path,
         has_range: facts.has_range,
+        record_visit: true,
         context: facts.context(None),
     };
     if should_personalize(&probe).is_err() {
@@ -265,6 +266,7 @@ async fn serve_api(route: Route, req: &Request, env: &Env, facts: &RequestFacts)
                 path: &path,
                 has_range: false,
                 context,
+                record_visit: false,
             };
             edge.prepare(&page, DateClock.now_ms()).await
         }

@@ -81,6 +81,7 @@ impl World {
             method: "GET",
             path,
             has_range: false,
+            record_visit: true,
             context,
         };
         futures_executor::block_on(self.edge().prepare(&req, self.clock.now_ms()))
