@@ -169,17 +169,8 @@ async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, Js
 
     let config = read_config(env);
     let isolate = ISOLATE.with(Rc::clone);
-    let fragments = isolate.fragments.get_or_init(|| config.fragment_cache());
     let kv = WorkerKv::from_env(env);
-    let edge = Edge {
-        config: &config,
-        catalog: &isolate.catalog,
-        fragments,
-        kv: &kv,
-        clock: &DateClock,
-        timer: &DelayTimer,
-        regex: &JsRegex,
-    };
+    let edge = edge(&config, &isolate, &kv);
     let preview = preview_keys(&config, &facts);
     let page = PageRequest {
         context: facts.context(preview),
@@ -204,6 +195,23 @@ async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, Js
             }
         }
     })
+}
+
+/// The core's flow over this isolate's memory and the Workers platform.
+fn edge<'a>(
+    config: &'a Config,
+    isolate: &'a Isolate,
+    kv: &'a WorkerKv,
+) -> Edge<'a, WorkerKv, DateClock, DelayTimer> {
+    Edge {
+        config,
+        catalog: &isolate.catalog,
+        fragments: isolate.fragments.get_or_init(|| config.fragment_cache()),
+        kv,
+        clock: &DateClock,
+        timer: &DelayTimer,
+        regex: &JsRegex,
+    }
 }
 
 /// The preview keys when preview is on for this request.
@@ -245,17 +253,8 @@ async fn serve_api(route: Route, req: &Request, env: &Env, facts: &RequestFacts)
         };
     }
     let isolate = ISOLATE.with(Rc::clone);
-    let fragments = isolate.fragments.get_or_init(|| config.fragment_cache());
     let kv = WorkerKv::from_env(env);
-    let edge = Edge {
-        config: &config,
-        catalog: &isolate.catalog,
-        fragments,
-        kv: &kv,
-        clock: &DateClock,
-        timer: &DelayTimer,
-        regex: &JsRegex,
-    };
+    let edge = edge(&config, &isolate, &kv);
     let now_s = (DateClock.now_ms() / 1000.0) as u64;
     let prepare = |path: String| {
         let context = facts.context(preview);
@@ -353,17 +352,8 @@ async fn serve_ofrep(
         visitor
     };
     let isolate = ISOLATE.with(Rc::clone);
-    let fragments = isolate.fragments.get_or_init(|| config.fragment_cache());
     let kv = WorkerKv::from_env(env);
-    let edge = Edge {
-        config,
-        catalog: &isolate.catalog,
-        fragments,
-        kv: &kv,
-        clock: &DateClock,
-        timer: &DelayTimer,
-        regex: &JsRegex,
-    };
+    let edge = edge(config, &isolate, &kv);
     match (edge.decide_all(&visitor).await, key) {
         (Ok((catalog, decisions)), None) => ofrep::bulk(&catalog, &decisions, facts.if_none_match.as_deref()),
         (Ok((catalog, decisions)), Some(key)) => ofrep::single(key, &catalog, &decisions),
