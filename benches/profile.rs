@@ -54,6 +54,8 @@ fn profile_benches(c: &mut Criterion) {
         country: Some("DE"),
         global_privacy_control: false,
         preview: None,
+        asn: None,
+        as_organization: None,
     };
     c.bench_function("profile/resolve visitor from request", |b| {
         b.iter(|| resolve(black_box(&ctx), &settings, NOW))

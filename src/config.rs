@@ -41,6 +41,12 @@ pub struct Config {
     /// `TAILOR_STATE_KEY` (a secret): signs the edge's state cookie
     /// (behavioral signals); without it no signals are kept.
     pub state_key: Option<Key>,
+    /// `TAILOR_FIRMOGRAPHICS`: `on` lets the catalog's network → label
+    /// document label first-time visitors. Off by default.
+    pub firmographics: bool,
+    /// `TAILOR_DEV_OVERRIDES`: `on` (only in `wrangler dev` and tests) lets
+    /// `X-Tailor-Dev-Cf-*` headers stand in for `request.cf` values.
+    pub dev_overrides: bool,
 }
 
 impl Default for Config {
@@ -57,6 +63,8 @@ impl Default for Config {
             ofrep_keys: Vec::new(),
             ofrep_cors_origins: Vec::new(),
             state_key: None,
+            firmographics: false,
+            dev_overrides: false,
         }
     }
 }
@@ -177,6 +185,8 @@ impl Config {
                 .filter(|o| o.starts_with("https://") || o.starts_with("http://"))
                 .collect();
         }
+        config.firmographics = var("TAILOR_FIRMOGRAPHICS").is_some_and(|v| v.trim() == "on");
+        config.dev_overrides = var("TAILOR_DEV_OVERRIDES").is_some_and(|v| v.trim() == "on");
         if let Some(secret) = var("TAILOR_STATE_KEY").filter(|k| !k.trim().is_empty()) {
             match Key::derive("state", secret.trim(), Purpose::EdgeState) {
                 Ok(key) => config.state_key = Some(key),

@@ -338,6 +338,46 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         })
     }
 
+    /// First visits from a known network: the catalog's firmographics labels
+    /// fill in industry and company size the visitor has not declared.
+    fn label_network(
+        &self,
+        req: &PageRequest<'_>,
+        visitor: &mut Visitor,
+        manifest: &Manifest,
+        timing: &mut ServerTiming,
+    ) {
+        let Some(document) = manifest
+            .firmographics
+            .as_ref()
+            .filter(|_| self.config.firmographics)
+        else {
+            return;
+        };
+        let Some(labels) = document.lookup(req.context.asn, req.context.as_organization) else {
+            return;
+        };
+        let Some(attributes) = visitor.attributes.as_object_mut() else {
+            return;
+        };
+        let mut applied = false;
+        for (name, value) in [
+            ("industry", &labels.industry),
+            ("company_size", &labels.company_size),
+        ] {
+            if let Some(value) = value {
+                if !attributes.contains_key(name) {
+                    attributes.insert(name.into(), serde_json::json!(value));
+                    applied = true;
+                }
+            }
+        }
+        if applied {
+            attributes.insert("firmographics".into(), serde_json::json!("network"));
+            timing.note("firmographics", "network-labels");
+        }
+    }
+
     fn catalog_io(&self) -> CatalogIo<'_, K, C, T> {
         CatalogIo {
             kv: self.kv,
@@ -411,6 +451,7 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         }
         let now_s = (self.clock.now_ms() / 1000.0).max(0.0) as u64;
         let set_cookie = self.track(req, visitor, manifest, now_s, timing);
+        self.label_network(req, visitor, manifest, timing);
         let decisions = decide(&loaded.catalog, visitor, now_s);
         let t2 = self.clock.now_ms();
         let summary: Vec<String> = decisions

@@ -294,3 +294,30 @@ fn a_worker_without_a_site_fails_open() {
     assert_eq!(world.prepare("/").outcome, Outcome::FailOpen("no-site"));
     assert!(world.kv.reads().is_empty());
 }
+
+#[test]
+fn a_first_visit_from_a_known_network_gets_its_labels_only_when_enabled() {
+    let ctx = tailor_edge::profile::RequestContext {
+        asn: Some(64500),
+        ..Default::default()
+    };
+    let hero = |world: &World| {
+        let prepared = world.prepare_for("/", ctx);
+        let variant = prepared
+            .plan
+            .fill_for(Some("hero"))
+            .map(|f| f.variant.clone())
+            .unwrap();
+        variant
+    };
+    let mut world = World::new(published_kv());
+    assert_eq!(hero(&world), "default", "off by default");
+    world.config.firmographics = true;
+    assert_eq!(hero(&world), "fintech");
+    let elsewhere = tailor_edge::profile::RequestContext {
+        asn: Some(1),
+        ..Default::default()
+    };
+    let prepared = world.prepare_for("/", elsewhere);
+    assert_eq!(prepared.plan.fill_for(Some("hero")).unwrap().variant, "default");
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::error::ValidationError;
-use crate::signals::{Signal, SignalSettings};
+use crate::signals::{Firmographics, Signal, SignalSettings};
 
 /// The manifest schema this build reads and writes.
 pub const MANIFEST_SCHEMA: u32 = 1;
@@ -63,6 +63,9 @@ pub struct Manifest {
     /// Decay and visit settings for signals.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal_settings: Option<SignalSettings>,
+    /// Network → segment labels for first visits (used only when enabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmographics: Option<Firmographics>,
 }
 
 /// The exploration quota: a share of eligible decisions shows an adjacent
@@ -255,6 +258,9 @@ impl Manifest {
             ));
         }
         crate::signals::validate(&self.signals, &self.signal_settings.clone().unwrap_or_default())?;
+        if let Some(firmographics) = &self.firmographics {
+            firmographics.validate()?;
+        }
         if let Some(exploration) = &self.exploration {
             if !(0.0..=0.5).contains(&exploration.share) {
                 return Err(ValidationError::new(
@@ -439,6 +445,7 @@ mod tests {
             saved_groups: BTreeMap::new(),
             signals: Vec::new(),
             signal_settings: None,
+            firmographics: None,
         };
         m.version = m.compute_version();
         m

@@ -10,7 +10,7 @@ use super::keys::{fragment_key, manifest_key, pointer_key};
 use super::manifest::{
     sha256_hex, Bandit, Block, BlockExperiment, Exploration, Manifest, Pointer, Variant, MANIFEST_SCHEMA,
 };
-use crate::signals::{Signal, SignalSettings};
+use crate::signals::{Firmographics, Signal, SignalSettings};
 
 /// Largest fragment a catalog may hold.
 pub const MAX_FRAGMENT_BYTES: usize = 64 * 1024;
@@ -45,6 +45,9 @@ pub struct SourceCatalog {
     /// Signal decay and visit settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal_settings: Option<SignalSettings>,
+    /// Network → segment labels for first visits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmographics: Option<Firmographics>,
 }
 
 /// A block as written by hand.
@@ -152,6 +155,7 @@ impl Bundle {
             saved_groups: source.saved_groups,
             signals: source.signals,
             signal_settings: source.signal_settings,
+            firmographics: source.firmographics,
         };
         manifest.version = manifest.compute_version();
         manifest.validate()?;

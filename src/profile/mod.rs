@@ -62,6 +62,10 @@ pub struct RequestContext<'a> {
     /// Preview keys, when preview is on for this request: then the preview
     /// UI's profile cookie and forced variants are honoured.
     pub preview: Option<&'a PreviewKeys>,
+    /// The platform's autonomous system number (`request.cf.asn`).
+    pub asn: Option<u32>,
+    /// The platform's network organization (`request.cf.asOrganization`).
+    pub as_organization: Option<&'a str>,
 }
 
 /// Where the profile came from.

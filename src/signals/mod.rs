@@ -3,9 +3,11 @@
 //! as `signals.<id>`, `visits` and `new_vs_returning`. See `docs/signals.md`.
 
 mod criteria;
+pub mod firmographics;
 mod state;
 
 pub use criteria::{Criterion, Match};
+pub use firmographics::Firmographics;
 pub use state::{EdgeState, Score, StateError, MAX_STATE_BYTES, STATE_COOKIE, STATE_LIFETIME_S};
 
 use serde::{Deserialize, Serialize};

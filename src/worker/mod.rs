@@ -47,10 +47,16 @@ thread_local! {
     });
 }
 
-/// `request.cf.country`, when the platform provides it.
-fn cf_country(req: &Request) -> Option<String> {
-    let cf = js_sys::Reflect::get(req, &"cf".into()).ok()?;
-    js_sys::Reflect::get(&cf, &"country".into()).ok()?.as_string()
+/// A `request.cf` property, when the platform provides it.
+fn cf_value(req: &Request, name: &str) -> Option<JsValue> {
+    let cf = js_sys::Reflect::get(req, &"cf".into())
+        .ok()
+        .filter(|cf| cf.is_object())?;
+    js_sys::Reflect::get(&cf, &name.into()).ok()
+}
+
+fn cf_string(req: &Request, name: &str) -> Option<String> {
+    cf_value(req, name)?.as_string()
 }
 
 #[event(fetch)]
@@ -67,6 +73,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 }
 
 /// The request headers the profile and routing read, owned.
+#[derive(Clone)]
 struct RequestFacts {
     method: String,
     url: String,
@@ -81,6 +88,8 @@ struct RequestFacts {
     authorization: Option<String>,
     if_none_match: Option<String>,
     country: Option<String>,
+    asn: Option<u32>,
+    as_organization: Option<String>,
     gpc: bool,
 }
 
@@ -101,7 +110,12 @@ impl RequestFacts {
             api_key: header("x-api-key"),
             authorization: header("authorization"),
             if_none_match: header("if-none-match"),
-            country: cf_country(req),
+            country: cf_string(req, "country"),
+            asn: cf_value(req, "asn")
+                .and_then(|v| v.as_f64())
+                .filter(|n| (0.0..4.3e9).contains(n))
+                .map(|n| n as u32),
+            as_organization: cf_string(req, "asOrganization"),
             gpc: header("sec-gpc").is_some_and(|v| v.trim() == "1"),
         }
     }
@@ -116,7 +130,30 @@ impl RequestFacts {
             country: self.country.as_deref(),
             global_privacy_control: self.gpc,
             preview,
+            asn: self.asn,
+            as_organization: self.as_organization.as_deref(),
         }
+    }
+
+    /// In `wrangler dev` and tests only (`TAILOR_DEV_OVERRIDES = "on"`):
+    /// `X-Tailor-Dev-Cf-Asn`, `-As-Organization`, `-Country` stand in for the
+    /// `request.cf` values the local runtime cannot know. Production ignores them.
+    fn with_dev_overrides(mut self, config: &Config, req: &Request) -> Self {
+        if !config.dev_overrides {
+            return self;
+        }
+        let headers = req.headers();
+        let header = |name: &str| headers.get(name).ok().flatten();
+        if let Some(asn) = header("x-tailor-dev-cf-asn").and_then(|v| v.trim().parse().ok()) {
+            self.asn = Some(asn);
+        }
+        if let Some(org) = header("x-tailor-dev-cf-as-organization") {
+            self.as_organization = Some(org);
+        }
+        if let Some(country) = header("x-tailor-dev-cf-country") {
+            self.country = Some(country);
+        }
+        self
     }
 
     fn secure(&self) -> bool {
@@ -168,12 +205,13 @@ async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, Js
     }
 
     let config = read_config(env);
+    let seen = facts.clone().with_dev_overrides(&config, req);
     let isolate = ISOLATE.with(Rc::clone);
     let kv = WorkerKv::from_env(env);
     let edge = edge(&config, &isolate, &kv);
-    let preview = preview_keys(&config, &facts);
+    let preview = preview_keys(&config, &seen);
     let page = PageRequest {
-        context: facts.context(preview),
+        context: seen.context(preview),
         ..probe
     };
     // The origin request is sent now, before any catalog I/O is awaited.
@@ -240,6 +278,7 @@ fn count_refusal(isolate: &Isolate, source: &ProfileSource) {
 /// `/__tailor/…`: our own endpoints. Never the origin's.
 async fn serve_api(route: Route, req: &Request, env: &Env, facts: &RequestFacts) -> ApiResponse {
     let config = read_config(env);
+    let facts = &facts.clone().with_dev_overrides(&config, req);
     let preview = preview_keys(&config, facts);
     let query = query_of(&facts.url);
     if route.is_preview() && preview.is_none() {
@@ -310,6 +349,7 @@ async fn serve_ofrep(
     facts: &RequestFacts,
     config: &Config,
 ) -> ApiResponse {
+    let facts = &facts.clone().with_dev_overrides(config, req);
     let key = match &route {
         OfrepRoute::Preflight => {
             return ApiResponse {

@@ -23,6 +23,8 @@ async function setUp() {
       TAILOR_SITE: 'demo',
       TAILOR_CATALOG_REFRESH_MS: '0',
       TAILOR_PROFILE_KEYS: `${KID}:${SECRET}`,
+      TAILOR_FIRMOGRAPHICS: 'on',
+      TAILOR_DEV_OVERRIDES: 'on',
     },
   });
 }
@@ -135,4 +137,16 @@ test('a personalized page is the same bytes as the native engine renders for tha
   });
   const served = Buffer.from(await (await fetch(`${worker.url}/`, { headers: { cookie: `${COOKIE}=${cookie}` } })).arrayBuffer());
   assert.ok(served.equals(expected));
+});
+
+test('a first visit from a known company network gets industry-level content without any cookie', { timeout: 30_000 }, async () => {
+  const { html, timing, res } = await page('/', { 'x-tailor-dev-cf-asn': '64500' });
+  assert.equal(variantOf(html, 'hero'), 'fintech-enterprise');
+  assert.match(timing, /firmographics;desc="network-labels"/);
+  assert.equal(res.headers.getSetCookie().length, 0, 'nothing about the network is stored');
+  const byName = await page('/', { 'x-tailor-dev-cf-as-organization': 'Example Health Systems' });
+  assert.match(byName.timing, /firmographics/);
+  // A declared profile wins over the network's labels.
+  const declared = await page('/', { 'x-tailor-dev-cf-asn': '64500', cookie: `${COOKIE}=${mint(PROFILES['SMB marketer'][0])}` });
+  assert.equal(variantOf(declared.html, 'hero'), 'smb-marketer');
 });

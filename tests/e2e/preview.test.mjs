@@ -128,3 +128,10 @@ test('the why page explains in plain words and its opt-out is honoured like cons
   assert.match(page.headers.get('server-timing'), /hero:default:consent/);
   assert.match(await (await fetch(`${worker.url}/__tailor/why`, { headers: { cookie } })).text(), /turned personalization off/);
 });
+
+test('without dev overrides (production) the X-Tailor-Dev-Cf headers are ignored', { timeout: 30_000 }, async () => {
+  const res = await fetch(`${production.url}/__tailor/decide?path=/`, { headers: { 'x-tailor-dev-cf-asn': '64500', 'x-tailor-dev-cf-country': 'ZZ' } });
+  const data = await res.json();
+  assert.equal(data.profile.attributes.industry, undefined);
+  assert.notEqual(data.profile.attributes.country, 'ZZ');
+});
