@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build seed lint unit wasm-test vectors fuzz-build fuzz bundle e2e bench clean
+.PHONY: dev test setup cli build seed lint unit wasm-test bench-wasm vectors fuzz-build fuzz bundle e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV.
 dev: setup cli seed .dev.vars
@@ -70,8 +70,13 @@ bundle: setup
 e2e: cli build
 	node --test --test-concurrency=1 tests/e2e/
 
-bench:
+bench: bench-wasm
 	cargo bench
+
+## bench-wasm: the cookie, decision and signal benches on wasm32 (release) under Node's V8.
+bench-wasm:
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	  cargo test --profile wasm-bench --target wasm32-unknown-unknown --test wasm_bench -- --nocapture
 
 clean:
 	cargo clean

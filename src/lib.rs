@@ -43,3 +43,7 @@ pub mod timing;
 
 #[cfg(target_arch = "wasm32")]
 mod worker;
+
+/// The Worker's regex engine (JS `RegExp`), for wasm32 tests and benches.
+#[cfg(target_arch = "wasm32")]
+pub use worker::JsRegex;

@@ -29,7 +29,7 @@ use crate::platform::Clock;
 use crate::profile::{preview_enabled, resolve, PreviewKeys, ProfileSource, RejectionCounts, RequestContext};
 use origin::Origin;
 use platform::{DateClock, DelayTimer, WebResponseHead, WorkerKv};
-use regex::JsRegex;
+pub use regex::JsRegex;
 use wasm_bindgen_futures::JsFuture;
 
 /// What an isolate keeps between requests: immutable, content-keyed data only.
