@@ -11,6 +11,26 @@ pub const DEFAULT_CATALOG_REFRESH_MS: u32 = 10_000;
 /// Largest budget accepted.
 pub const MAX_BUDGET_MS: u32 = 10_000;
 
+/// Every var [`Config::from_vars`] reads, so an adapter can tell whether the
+/// configuration changed without parsing it (and deriving keys) again.
+pub const VARS: &[&str] = &[
+    "TAILOR_SITE",
+    "TAILOR_BUDGET_MS",
+    "TAILOR_CATALOG_REFRESH_MS",
+    "TAILOR_FRAGMENT_CACHE_BYTES",
+    "TAILOR_PROFILE_DIMENSION_MAX_AGE_S",
+    "TAILOR_PROFILE_COOKIE",
+    "TAILOR_PROFILE_KEYS",
+    "TAILOR_PREVIEW",
+    "TAILOR_PREVIEW_KEY",
+    "TAILOR_PREVIEW_STYLESHEETS",
+    "TAILOR_OFREP_KEYS",
+    "TAILOR_OFREP_CORS_ORIGINS",
+    "TAILOR_FIRMOGRAPHICS",
+    "TAILOR_DEV_OVERRIDES",
+    "TAILOR_STATE_KEY",
+];
+
 /// Settings of one worker deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -217,6 +237,19 @@ mod tests {
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| (*v).to_owned())
         }
+    }
+
+    #[test]
+    fn every_var_read_is_listed_in_vars() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let _ = Config::from_vars(|name| {
+            asked.borrow_mut().push(name.to_owned());
+            None
+        });
+        for name in asked.borrow().iter() {
+            assert!(VARS.contains(&name.as_str()), "{name} is read but not in VARS");
+        }
+        assert_eq!(asked.borrow().len(), VARS.len());
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod platform;
 mod regex;
 mod rewriter;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
@@ -19,7 +19,7 @@ use worker::{event, Context, Env};
 
 use crate::api::{self, ApiResponse, Route};
 use crate::catalog::CatalogStore;
-use crate::config::Config;
+use crate::config::{Config, VARS};
 use crate::fragments::FragmentCache;
 use crate::ofrep::{self, OfrepRoute};
 use crate::page::{
@@ -161,11 +161,38 @@ impl RequestFacts {
     }
 }
 
-fn read_config(env: &Env) -> Config {
-    let (config, warnings) = Config::from_vars(|name| env.var(name).ok().map(|v| v.to_string()));
+/// The var values a configuration was parsed from, and the result.
+type ParsedConfig = (Vec<Option<String>>, Rc<Config>);
+
+thread_local! {
+    /// Keys are derived (HKDF) once per isolate and configuration, not per request.
+    static CONFIG: RefCell<Option<ParsedConfig>> = const { RefCell::new(None) };
+}
+
+fn read_config(env: &Env) -> Rc<Config> {
+    let values: Vec<Option<String>> = VARS
+        .iter()
+        .map(|name| env.var(name).ok().map(|v| v.to_string()))
+        .collect();
+    let cached = CONFIG.with(|slot| {
+        slot.borrow()
+            .as_ref()
+            .filter(|(seen, _)| *seen == values)
+            .map(|(_, config)| config.clone())
+    });
+    if let Some(config) = cached {
+        return config;
+    }
+    let (config, warnings) = Config::from_vars(|name| {
+        VARS.iter()
+            .position(|n| *n == name)
+            .and_then(|i| values.get(i).cloned().flatten())
+    });
     for warning in &warnings {
         worker::console_warn!("tailor: {}", warning);
     }
+    let config = Rc::new(config);
+    CONFIG.with(|slot| *slot.borrow_mut() = Some((values, config.clone())));
     config
 }
 
