@@ -85,7 +85,7 @@ const SOCIAL: &[&str] = &[
 ];
 
 /// The host of a URL (`https://a.b:1/x` → `a.b`), lowercased.
-fn host_of(url: &str) -> Option<String> {
+pub fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
     let host = authority.rsplit('@').next()?.split(':').next()?;

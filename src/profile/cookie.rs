@@ -2,12 +2,6 @@
 //! size cap → shape → version → key id → constant-time tag compare → parse →
 //! time. See `docs/profile-cookie.md`.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
-
 use super::keys::{is_kid, Key, KeyRing};
 use super::payload::{PayloadError, Profile};
 
@@ -112,20 +106,10 @@ pub struct Verified {
     pub profile: Profile,
 }
 
-fn mac(key: &Key, cookie_name: &str, signed: &str) -> Hmac<Sha256> {
-    // HMAC accepts keys of any length, so this cannot fail (and no input reaches it).
-    #[allow(clippy::expect_used)]
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).expect("HMAC takes any key length");
-    mac.update(cookie_name.as_bytes());
-    mac.update(b"\n");
-    mac.update(signed.as_bytes());
-    mac
-}
-
 /// The base64url tag of `signed` (`v1.<kid>.<payload>`) for a cookie named
 /// `cookie_name`. Public for tools and test vectors.
 pub fn tag(key: &Key, cookie_name: &str, signed: &str) -> String {
-    URL_SAFE_NO_PAD.encode(mac(key, cookie_name, signed).finalize().into_bytes())
+    key.tag(cookie_name, signed)
 }
 
 /// Signs `profile` with `key` as a cookie named `cookie_name`.
@@ -181,8 +165,7 @@ pub fn verify(value: &str, keys: &KeyRing, cookie_name: &str, now_s: u64) -> Res
     let signed = value.get(..signed_len).ok_or(Rejection::Malformed)?;
     // Compare the canonical text in constant time: a tag that decodes to the
     // same bytes through lenient base64 (other trailing bits) is still refused.
-    let expected = tag(key, cookie_name, signed);
-    if !bool::from(expected.as_bytes().ct_eq(received_tag.as_bytes())) {
+    if !key.tag_matches(cookie_name, signed, received_tag) {
         return Err(Rejection::BadSignature);
     }
     let profile = Profile::decode(payload).map_err(|_| Rejection::BadPayload)?;

@@ -12,10 +12,6 @@
 
 use std::collections::BTreeMap;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use super::keys::{Key, Purpose};
@@ -43,16 +39,6 @@ pub struct PreviewKeys {
     presented_form: String,
 }
 
-fn tag(key: &Key, name: &str, text: &str) -> String {
-    // HMAC accepts keys of any length, so this cannot fail (and no input reaches it).
-    #[allow(clippy::expect_used)]
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).expect("HMAC takes any key length");
-    mac.update(name.as_bytes());
-    mac.update(b"\n");
-    mac.update(text.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-}
-
 fn same(a: &str, b: &str) -> bool {
     bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
@@ -75,7 +61,7 @@ impl PreviewKeys {
 
     /// The session cookie's value.
     pub fn session_token(&self) -> String {
-        format!("v1.{}", tag(&self.session, SESSION_COOKIE, "session"))
+        format!("v1.{}", self.session.tag(SESSION_COOKIE, "session"))
     }
 
     /// Whether a session cookie value is genuine.
@@ -92,7 +78,7 @@ impl PreviewKeys {
             .map(|(b, v)| format!("{b}~{v}"))
             .collect();
         let payload = payload.join("|");
-        format!("v1.{payload}.{}", tag(&self.force, FORCE_COOKIE, &payload))
+        format!("v1.{payload}.{}", self.force.tag(FORCE_COOKIE, &payload))
     }
 
     /// Reads forced variants; anything not genuine means none.
@@ -104,7 +90,7 @@ impl PreviewKeys {
         else {
             return forced;
         };
-        if value.len() > 4096 || !same(received, &tag(&self.force, FORCE_COOKIE, payload)) {
+        if value.len() > 4096 || !self.force.tag_matches(FORCE_COOKIE, payload, received) {
             return forced;
         }
         for pair in payload.split('|').filter(|p| !p.is_empty()).take(MAX_FORCED) {

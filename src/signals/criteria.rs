@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RequestFacts;
 use crate::catalog::ValidationError;
+use crate::profile::anonymous::host_of;
 use crate::profile::cookie_values;
 
 /// A query parameter or cookie test: present, or equal to a glob.
@@ -73,11 +74,6 @@ fn query_value<'a>(query: &'a str, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn host_of(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    rest.split(['/', '?', '#', ':']).next().filter(|h| !h.is_empty())
-}
-
 impl Criterion {
     fn matches(&self, facts: &RequestFacts<'_>, page_views: u32) -> bool {
         let value_ok = |value: Option<&str>, want: &Option<String>| match (value, want) {
@@ -88,10 +84,10 @@ impl Criterion {
         match self {
             Self::Path(pattern) => glob(pattern, facts.path),
             Self::Query(q) => value_ok(query_value(facts.query, &q.name), &q.value),
-            Self::ReferrerHost(want) => facts.referer.and_then(host_of).is_some_and(|host| {
-                let host = host.to_ascii_lowercase();
-                host == *want || host.ends_with(&format!(".{want}"))
-            }),
+            Self::ReferrerHost(want) => facts
+                .referer
+                .and_then(host_of)
+                .is_some_and(|host| host == *want || host.ends_with(&format!(".{want}"))),
             Self::Cookie(c) => value_ok(
                 facts.cookie_header.and_then(|h| cookie_values(h, &c.name).next()),
                 &c.value,

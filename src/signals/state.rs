@@ -4,12 +4,6 @@
 //!
 //! `__Host-tailor_state=v1.t=<now>&e=<expiry>&v=<visits>&p=<page views>&s=<id>~<tenths>~<since>|….<tag>`
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
-
 use super::{Lifetime, Signal, SignalSettings};
 use crate::profile::Key;
 
@@ -81,16 +75,6 @@ pub struct EdgeState {
     pub scores: Vec<Score>,
 }
 
-fn tag(key: &Key, signed: &str) -> String {
-    // HMAC accepts keys of any length, so this cannot fail (and no input reaches it).
-    #[allow(clippy::expect_used)]
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.bytes()).expect("HMAC takes any key length");
-    mac.update(STATE_COOKIE.as_bytes());
-    mac.update(b"\n");
-    mac.update(signed.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-}
-
 fn number<T: std::str::FromStr>(s: &str) -> Result<T, StateError> {
     if s.is_empty() || s.len() > 11 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StateError::Invalid);
@@ -105,7 +89,7 @@ impl EdgeState {
             return Err(StateError::Oversized);
         }
         let (signed, received) = value.rsplit_once('.').ok_or(StateError::Invalid)?;
-        if !bool::from(tag(key, signed).as_bytes().ct_eq(received.as_bytes())) {
+        if !key.tag_matches(STATE_COOKIE, signed, received) {
             return Err(StateError::Invalid);
         }
         let payload = signed.strip_prefix("v1.").ok_or(StateError::Invalid)?;
@@ -168,7 +152,7 @@ impl EdgeState {
                 self.page_views,
                 scores.join("|")
             );
-            let value = format!("{signed}.{}", tag(key, &signed));
+            let value = format!("{signed}.{}", key.tag(STATE_COOKIE, &signed));
             if value.len() <= MAX_STATE_BYTES || self.scores.is_empty() {
                 return value;
             }
