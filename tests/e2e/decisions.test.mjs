@@ -3,26 +3,21 @@
 // `wrangler dev`, and GrowthBook's own SDK as the judge of experiment arms.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { GrowthBook } from '@growthbook/growthbook';
-import { startWorker, kvEntries, tailor, ROOT } from './harness.mjs';
-import { startStaticOrigin } from './origin.mjs';
-import { sign } from '../../examples/node/profile-cookie.mjs';
+import { startWorker, kvEntries, tailor } from './harness.mjs';
+import { COOKIE, DEMO_PROFILES, KID, PROFILE_KEYS, mint, startDemoOrigin, variantOf } from './demo.mjs';
 
-const KID = 'e2e1';
-const SECRET = 'ZTJlLW9ubHktcHJvZmlsZS1rZXktMzItYnl0ZXMtbG9uZyEh';
-const COOKIE = '__Host-tailor_profile';
 let origin, worker;
 
 async function setUp() {
-  origin = await startStaticOrigin(join(ROOT, 'www'));
+  origin = await startDemoOrigin();
   worker = await startWorker('decisions', {
     entries: kvEntries('catalog/demo.json'),
     vars: {
       ORIGIN_URL: origin.url,
       TAILOR_SITE: 'demo',
       TAILOR_CATALOG_REFRESH_MS: '0',
-      TAILOR_PROFILE_KEYS: `${KID}:${SECRET}`,
+      TAILOR_PROFILE_KEYS: PROFILE_KEYS,
       TAILOR_FIRMOGRAPHICS: 'on',
       TAILOR_DEV_OVERRIDES: 'on',
     },
@@ -31,30 +26,13 @@ async function setUp() {
 before(setUp, { timeout: 180_000 });
 after(async () => { worker?.stop(); await origin?.stop(); });
 
-const now = () => Math.floor(Date.now() / 1000);
-function mint(fields) {
-  return sign({ kid: KID, secret: SECRET, profile: { i: now() - 60, e: now() + 86_400, c: 'pa', ...fields } });
-}
-
-/** The variant a block rendered, from the fragment's data-variant. */
-function variantOf(html, block) {
-  const start = html.indexOf(`<tailor-block name="${block}">`);
-  assert.ok(start >= 0, `block ${block} missing`);
-  const match = /data-variant="([a-z0-9-]+)"/.exec(html.slice(start));
-  return match?.[1];
-}
 
 async function page(path, headers = {}) {
   const res = await fetch(`${worker.url}${path}`, { headers });
   return { res, html: await res.text(), timing: res.headers.get('server-timing') ?? '' };
 }
 
-const PROFILES = {
-  'fintech CTO, enterprise': [{ ind: 'fintech', role: 'cto', size: 'enterprise', stage: 'lead' }, 'fintech-enterprise'],
-  'SMB marketer': [{ ind: 'retail', role: 'marketer', size: 'smb', stage: 'trial' }, 'smb-marketer'],
-  'developer': [{ ind: 'software', role: 'engineer', size: 'mid' }, 'developer'],
-  'lapsed customer': [{ ind: 'healthcare', role: 'finance', size: 'mid', stage: 'lapsed' }, 'lapsed-winback'],
-};
+const PROFILES = Object.fromEntries(Object.entries(DEMO_PROFILES).map(([name, p]) => [name, [p.fields, p.expected]]));
 
 test('four demo profiles from the Node signer see four different heroes and CTAs; anonymous sees the default', { timeout: 30_000 }, async () => {
   const heroes = new Set();
@@ -133,7 +111,7 @@ test('the demo experiment splits visitors as configured, arm for arm as GrowthBo
 test('a personalized page is the same bytes as the native engine renders for that cookie', { timeout: 30_000 }, async () => {
   const cookie = mint(PROFILES['SMB marketer'][0]);
   const expected = tailor('render', 'www/index.html', '--catalog', 'catalog/demo.json', '--cookie', cookie, {
-    env: { ...process.env, TAILOR_PROFILE_KEYS: `${KID}:${SECRET}` },
+    env: { ...process.env, TAILOR_PROFILE_KEYS: PROFILE_KEYS },
   });
   const served = Buffer.from(await (await fetch(`${worker.url}/`, { headers: { cookie: `${COOKIE}=${cookie}` } })).arrayBuffer());
   assert.ok(served.equals(expected));

@@ -4,30 +4,25 @@
 // shows the same visitor.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { OpenFeature as ServerOpenFeature } from '@openfeature/server-sdk';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
-import { startWorker, kvEntries, ROOT } from './harness.mjs';
-import { startStaticOrigin } from './origin.mjs';
-import { sign } from '../../examples/node/profile-cookie.mjs';
+import { startWorker, kvEntries } from './harness.mjs';
+import { COOKIE, DEMO_PROFILES, PROFILE_KEYS, mint, startDemoOrigin, variantOf } from './demo.mjs';
 
-const KID = 'e2e1';
-const SECRET = 'ZTJlLW9ubHktcHJvZmlsZS1rZXktMzItYnl0ZXMtbG9uZyEh';
 const API_KEY = 'server-key-e2e-0123456789';
-const COOKIE = '__Host-tailor_profile';
 let origin, worker;
 
 async function setUp() {
-  origin = await startStaticOrigin(join(ROOT, 'www'));
+  origin = await startDemoOrigin();
   worker = await startWorker('ofrep', {
     entries: kvEntries('catalog/demo.json'),
     vars: {
       ORIGIN_URL: origin.url,
       TAILOR_SITE: 'demo',
       TAILOR_CATALOG_REFRESH_MS: '0',
-      TAILOR_PROFILE_KEYS: `${KID}:${SECRET}`,
+      TAILOR_PROFILE_KEYS: PROFILE_KEYS,
       TAILOR_OFREP_KEYS: `old-server-key-0123456789 ${API_KEY}`,
       TAILOR_OFREP_CORS_ORIGINS: 'https://app.example',
     },
@@ -36,20 +31,13 @@ async function setUp() {
 before(setUp, { timeout: 180_000 });
 after(async () => { await WebOpenFeature.close(); await ServerOpenFeature.close(); worker?.stop(); await origin?.stop(); });
 
-const now = () => Math.floor(Date.now() / 1000);
-const mint = (fields) => sign({ kid: KID, secret: SECRET, profile: { i: now() - 60, e: now() + 86_400, c: 'pa', ...fields } });
 const PROFILES = {
-  fintech_cto: { ind: 'fintech', role: 'cto', size: 'enterprise', stage: 'lead' },
-  smb_marketer: { ind: 'retail', role: 'marketer', size: 'smb', stage: 'trial' },
-  developer: { ind: 'software', role: 'engineer', size: 'mid' },
-  lapsed: { ind: 'healthcare', role: 'finance', size: 'mid', stage: 'lapsed' },
+  fintech_cto: DEMO_PROFILES['fintech CTO, enterprise'].fields,
+  smb_marketer: DEMO_PROFILES['SMB marketer'].fields,
+  developer: DEMO_PROFILES.developer.fields,
+  lapsed: DEMO_PROFILES['lapsed customer'].fields,
 };
 const LABELS = { ind: 'industry', role: 'role', size: 'company_size', stage: 'lifecycle' };
-
-function variantOf(html, block) {
-  const start = html.indexOf(`<tailor-block name="${block}">`);
-  return /data-variant="([a-z0-9-]+)"/.exec(html.slice(start))?.[1];
-}
 
 async function pageVariants(cookie) {
   const html = await (await fetch(`${worker.url}/`, { headers: { cookie: `${COOKIE}=${cookie}` } })).text();

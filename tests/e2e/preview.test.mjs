@@ -7,14 +7,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startWorker, kvEntries, ROOT } from './harness.mjs';
-import { startStaticOrigin } from './origin.mjs';
+import { startDemoOrigin } from './demo.mjs';
 
 const PREVIEW_KEY = 'ZTJlLXByZXZpZXcta2V5LWZvci10ZXN0cy1vbmx5LTMyYnl0ZXM';
 const ARTIFACTS = join(ROOT, 'test-results');
 let origin, worker, production, browser;
 
 async function setUp() {
-  origin = await startStaticOrigin(join(ROOT, 'www'));
+  origin = await startDemoOrigin();
   const vars = {
     ORIGIN_URL: origin.url,
     TAILOR_SITE: 'demo',

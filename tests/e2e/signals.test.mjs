@@ -2,15 +2,14 @@
 // `wrangler dev`, the edge's signed state cookie, consent, and tampering.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { startWorker, kvEntries, ROOT } from './harness.mjs';
-import { startStaticOrigin } from './origin.mjs';
+import { startWorker, kvEntries } from './harness.mjs';
+import { startDemoOrigin, variantOf } from './demo.mjs';
 
 const STATE = '__Host-tailor_state';
 let origin, worker;
 
 async function setUp() {
-  origin = await startStaticOrigin(join(ROOT, 'www'));
+  origin = await startDemoOrigin();
   worker = await startWorker('signals', {
     entries: kvEntries('catalog/demo.json'),
     vars: {
@@ -40,7 +39,7 @@ function visitor(extraHeaders = {}) {
   };
 }
 
-const heroOf = (html) => /data-variant="([a-z0-9-]+)"/.exec(html.slice(html.indexOf('<tailor-block name="hero">')))?.[1];
+const heroOf = (html) => variantOf(html, 'hero');
 
 test('two views of the pricing page make the home page show the sales hero, naming the signal', { timeout: 30_000 }, async () => {
   const v = visitor();
@@ -94,8 +93,7 @@ test('a hand-edited state cookie is ignored and replaced', { timeout: 30_000 }, 
 test('a developer campaign visitor sees the docs CTA, and a third page view marks the visit as engaged', { timeout: 30_000 }, async () => {
   const v = visitor();
   const landing = await v.get('/?utm_campaign=dev-summit');
-  const cta = /data-variant="([a-z0-9-]+)"/.exec(landing.html.slice(landing.html.indexOf('<tailor-block name="cta">')))?.[1];
-  assert.equal(cta, 'developer');
+  assert.equal(variantOf(landing.html, 'cta'), 'developer');
   await v.get('/docs/');
   const third = await v.get('/pricing');
   assert.match(third.timing, /engaged:1\.0/);
