@@ -2,35 +2,23 @@
 //! (header scan, verification, anonymous attributes), natively.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::hint::black_box;
 
+use common::NOW;
 use criterion::{criterion_group, criterion_main, Criterion};
 use tailor_edge::profile::{
     resolve, sign, verify, Key, KeyRing, Profile, ProfileSettings, Purpose, RequestContext,
     DEFAULT_COOKIE_NAME,
 };
 
-const NOW: u64 = 1_795_003_600;
-
 fn profile_benches(c: &mut Criterion) {
-    let key = Key::derive(
-        "k2026a",
-        "7Jd0m1bq3cXo9T2Zr8WvYkLpN4sHaQfUe6gCiBtRxDw",
-        Purpose::ProfileCookie,
-    )
-    .unwrap();
+    let key = common::profile_key();
     let keys = KeyRing::from_keys(vec![key.clone()]);
     let profile = Profile {
-        i: NOW - 3_600,
-        e: NOW + 86_400,
-        ind: Some("fintech".into()),
-        role: Some("cto".into()),
-        size: Some("enterprise".into()),
-        stage: Some("lead".into()),
-        bid: Some("Zk3qL9xT2mVbQ0aa".into()),
         x: vec![("hero-test".into(), 1)],
-        c: "pa".into(),
-        ..Profile::default()
+        ..common::fintech_cto()
     };
     let cookie = sign(&profile, &key, DEFAULT_COOKIE_NAME).unwrap();
     let tampered = cookie.replace("cto", "ceo");
