@@ -6,18 +6,22 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build seed lint unit wasm-test bench-wasm vectors fuzz-build fuzz bundle e2e bench clean
+.PHONY: dev test setup cli build build-control seed lint unit wasm-test bench-wasm vectors schema fuzz-build fuzz bundle e2e bench clean
 
-## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV.
-dev: setup cli seed .dev.vars
-	$(WRANGLER) dev --ip 127.0.0.1 --port 8787 --persist-to $(DEV_STATE)
+## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV,
+## with the control worker beside it (publish with `tailor catalog push --to http://127.0.0.1:8787`).
+dev: setup cli seed .dev.vars control/.dev.vars build-control
+	$(WRANGLER) dev -c wrangler.toml -c control/wrangler.toml --ip 127.0.0.1 --port 8787 --persist-to $(DEV_STATE)
 
 ## test: every test (lint, native, bundle, end to end against wrangler dev).
-test: setup lint unit wasm-test vectors fuzz-build bundle e2e
+test: setup lint unit wasm-test vectors schema fuzz-build bundle e2e
 	@echo "make test: all passed"
 
 .dev.vars:
 	cp .dev.vars.example .dev.vars
+
+control/.dev.vars:
+	cp control/.dev.vars.example control/.dev.vars
 
 setup:
 	@bash scripts/setup.sh
@@ -25,8 +29,12 @@ setup:
 cli:
 	cargo build --quiet --features cli
 
-build: setup
+## build: the page worker (build/worker) and the control worker (build/control/worker).
+build: setup build-control
 	bash scripts/build-worker.sh
+
+build-control: setup
+	bash scripts/build-worker.sh control
 
 ## seed: publish catalog/demo.json into the local KV of `make dev`.
 seed: cli
@@ -38,6 +46,7 @@ lint:
 	cargo fmt --check
 	cargo clippy --quiet --all-targets --features cli -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -- -D warnings
+	CARGO_TARGET_DIR=target/control cargo clippy --quiet --target wasm32-unknown-unknown --features control -- -D warnings
 
 unit:
 	cargo test --features cli
@@ -51,6 +60,10 @@ wasm-test:
 vectors:
 	node --test examples/node/
 	python3 -m unittest discover -s examples/python
+
+## schema: catalog/catalog.schema.json against the demo catalog, bad documents and the CLI's validator.
+schema: cli
+	TAILOR_BIN=target/debug/tailor node --test tests/schema/
 
 ## fuzz-build: every cargo-fuzz target builds (running them: `make fuzz`).
 fuzz-build:

@@ -18,6 +18,7 @@
 //! | [`decide`] | blocks × catalog → decisions with reasons |
 //! | [`targeting`] | GrowthBook's condition language, compiled once per catalog |
 //! | [`experiment`] | GrowthBook's hashing and bucketing |
+//! | [`publish`] | signed pushes, atomic publish, rollback, the fragment sanitizer |
 //! | [`fragments`] | content-addressed fragment HTML: memory, then KV |
 //! | [`rewrite`] | the rewrite plan; the native `lol_html` engine |
 //! | [`budget`] | the per-request deadline |
@@ -36,6 +37,7 @@ pub mod ofrep;
 pub mod page;
 pub mod platform;
 pub mod profile;
+pub mod publish;
 pub mod rewrite;
 pub mod signals;
 pub mod targeting;

@@ -127,6 +127,56 @@ fn a_new_publish_is_picked_up_on_the_next_request() {
     assert!(hero(&second).contains("Fresh from a new publish"));
 }
 
+#[test]
+fn a_new_version_whose_fragments_have_not_arrived_yet_waits_behind_the_last_good_one() {
+    let world = World::new(published_kv());
+    world.prepare("/");
+    let source = fixture("catalog.json").replace("Made for you — at the edge", "Not here yet");
+    let updated = tailor_edge::catalog::source::Bundle::from_source(&source, |_| Err(String::new())).unwrap();
+    let entries = updated.kv_entries();
+    // The pointer and manifest reached this location; one new fragment did not.
+    let late = entries
+        .iter()
+        .find(|(_, value)| value.contains("Not here yet"))
+        .cloned()
+        .unwrap();
+    for (key, value) in &entries {
+        if *key != late.0 {
+            world.kv.put(key, value);
+        }
+    }
+    let waiting = world.prepare("/");
+    assert_eq!(waiting.outcome, Outcome::Personalize);
+    assert_ne!(
+        waiting.catalog.as_ref().unwrap().manifest.version,
+        updated.manifest.version
+    );
+    assert!(waiting.timing.header_value().contains("last-known-good"));
+    world.kv.put(&late.0, &late.1);
+    let arrived = world.prepare("/");
+    assert_eq!(
+        arrived.catalog.as_ref().unwrap().manifest.version,
+        updated.manifest.version
+    );
+}
+
+#[test]
+fn a_pointer_ahead_of_its_manifest_keeps_the_last_good_version() {
+    let world = World::new(published_kv());
+    let first = world.prepare("/");
+    world.kv.put(
+        &pointer_key("shop"),
+        "{\"schema\":1,\"version\":\"v-00000000000000aa\"}",
+    );
+    let prepared = world.prepare("/");
+    assert_eq!(prepared.outcome, Outcome::Personalize);
+    assert_eq!(
+        prepared.catalog.as_ref().unwrap().manifest.version,
+        first.catalog.as_ref().unwrap().manifest.version
+    );
+    assert!(prepared.timing.header_value().contains("last-known-good"));
+}
+
 fn assert_fail_open(world: &World, label: &'static str) {
     let prepared = world.prepare("/");
     assert_eq!(prepared.outcome, Outcome::FailOpen(label));

@@ -3,7 +3,11 @@
 //! - `tailor render PAGE.html --catalog catalog/demo.json [--path /]` shows a
 //!   page exactly as the edge would serve it, through the same core flow and
 //!   the native engine (the same parser as workerd's `HTMLRewriter`).
-//! - `tailor catalog validate FILE` checks a catalog source file.
+//! - `tailor catalog validate FILE` checks a catalog source file exactly as
+//!   the control worker checks a push (schema, references, conditions, HTML).
+//! - `tailor catalog push FILE --to URL` publishes it (a signed request;
+//!   secrets from TAILOR_PUBLISH_SECRETS); `tailor catalog rollback --to URL
+//!   VERSION` points the site back at a retained version.
 //! - `tailor catalog kv-bulk FILE` writes its KV layout as JSON for
 //!   `wrangler kv bulk put`.
 
@@ -14,13 +18,14 @@ use std::process::ExitCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use clap::{Parser, Subcommand};
-use tailor_edge::catalog::source::Bundle;
-use tailor_edge::catalog::{pointer_key, CatalogStore};
+use tailor_edge::catalog::source::{inline_files, Bundle, SourceRules};
+use tailor_edge::catalog::{pointer_key, CatalogStore, ValidationError};
 use tailor_edge::config::Config;
 use tailor_edge::page::{dispose, Disposition, Edge, PageRequest};
 use tailor_edge::platform::fakes::{ManualClock, MemoryKv, MemoryResponse, NeverTimer};
 use tailor_edge::platform::Clock;
 use tailor_edge::profile::{sign, verify, Profile, ProfileSettings, Rejection, RequestContext};
+use tailor_edge::publish::{clean_html, signature, PUBLISH_PATH, ROLLBACK_PATH};
 use tailor_edge::rewrite::native;
 use tailor_edge::targeting::NativeRegex;
 
@@ -113,6 +118,29 @@ enum CatalogCommand {
         /// The catalog source file.
         file: PathBuf,
     },
+    /// Publishes a catalog source file to a Tailor worker (signed with the
+    /// secrets in TAILOR_PUBLISH_SECRETS).
+    Push {
+        /// The catalog source file.
+        file: PathBuf,
+        /// The site's base URL (`https://www.example.com`, `http://127.0.0.1:8787`).
+        #[arg(long)]
+        to: String,
+    },
+    /// Prints the self-contained set a push sends: the source file with every
+    /// variant's `file` read into `html` (to push with your own client).
+    Inline {
+        /// The catalog source file.
+        file: PathBuf,
+    },
+    /// Points the site back at a retained version (signed like a push).
+    Rollback {
+        /// The site's base URL.
+        #[arg(long)]
+        to: String,
+        /// The version to restore (`v-…`, as printed by push).
+        version: String,
+    },
     /// Writes the catalog's KV layout as a JSON array for `wrangler kv bulk put`.
     KvBulk {
         /// The catalog source file.
@@ -168,6 +196,25 @@ fn run(cli: Cli) -> Result<(), String> {
                 bundle.manifest.version
             );
             Ok(())
+        }
+        Command::Catalog {
+            command: CatalogCommand::Push { file, to },
+        } => {
+            // Checked here first, with the worker's own rules, for a quick local answer.
+            load_bundle(&file)?;
+            send_signed(&to, PUBLISH_PATH, inlined(&file)?.into_bytes())
+        }
+        Command::Catalog {
+            command: CatalogCommand::Inline { file },
+        } => {
+            println!("{}", inlined(&file)?);
+            Ok(())
+        }
+        Command::Catalog {
+            command: CatalogCommand::Rollback { to, version },
+        } => {
+            let body = serde_json::json!({ "version": version }).to_string();
+            send_signed(&to, ROLLBACK_PATH, body.into_bytes())
         }
         Command::Catalog {
             command: CatalogCommand::KvBulk { file, out, only },
@@ -305,13 +352,124 @@ fn explain(reason: Rejection) -> &'static str {
     }
 }
 
+/// The bundle a source file publishes, under the control worker's rules
+/// (fragments sanitized, so versions match what a push produces).
 fn load_bundle(file: &Path) -> Result<Bundle, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
-    Bundle::from_source(&text, |relative| {
-        std::fs::read_to_string(dir.join(relative)).map_err(|e| format!("cannot read {relative}: {e}"))
-    })
-    .map_err(|e| format!("{}: {e}", file.display()))
+    let rules = SourceRules {
+        read_file: &|relative| read_beside(&dir, relative),
+        clean_html: &clean_html,
+        regex: &NativeRegex,
+    };
+    Bundle::build(&text, &rules).map_err(|problems| listed(file, &problems))
+}
+
+/// The source file with its fragment files inlined.
+fn inlined(file: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    inline_files(&text, |relative| read_beside(&dir, relative)).map_err(|problems| listed(file, &problems))
+}
+
+fn read_beside(dir: &Path, relative: &str) -> Result<String, String> {
+    std::fs::read_to_string(dir.join(relative)).map_err(|e| format!("cannot read {relative}: {e}"))
+}
+
+/// Every problem on its own line, with its path.
+fn listed(file: &Path, problems: &[ValidationError]) -> String {
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            format!(
+                "  {}: {}",
+                if p.path.is_empty() { "(document)" } else { &p.path },
+                p.message
+            )
+        })
+        .collect();
+    format!(
+        "{}: {} problem(s)\n{}",
+        file.display(),
+        problems.len(),
+        lines.join("\n")
+    )
+}
+
+/// POSTs `body` to `base` + `path`, signed with every secret in
+/// TAILOR_PUBLISH_SECRETS, and prints the worker's answer.
+fn send_signed(base: &str, path: &str, body: Vec<u8>) -> Result<(), String> {
+    let secrets = std::env::var("TAILOR_PUBLISH_SECRETS").map_err(|_| {
+        "set TAILOR_PUBLISH_SECRETS to the push secret (several, comma-separated, while rotating)"
+    })?;
+    let secrets: Vec<&str> = secrets
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if secrets.is_empty() {
+        return Err("TAILOR_PUBLISH_SECRETS is empty".into());
+    }
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).map_err(|e| format!("no randomness: {e}"))?;
+    let id = hex::encode(id);
+    let timestamp = (now_ms() / 1000.0) as u64;
+    let signature = secrets
+        .iter()
+        .map(|secret| signature::sign(secret, &id, timestamp, "POST", path, &body))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let url = format!("{}{path}", base.trim_end_matches('/'));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(60)))
+        .build()
+        .into();
+    let mut response = agent
+        .post(&url)
+        .header("content-type", "application/json")
+        .header(signature::HEADER_ID, &id)
+        .header(signature::HEADER_TIMESTAMP, &timestamp.to_string())
+        .header(signature::HEADER_SIGNATURE, &signature)
+        .send(&body[..])
+        .map_err(|e| format!("{url}: {e}"))?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| format!("{url}: reading the answer: {e}"))?;
+    let answer: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    if (200..300).contains(&status) {
+        println!("{}", answer.map_or(text, |a| a.to_string()));
+        return Ok(());
+    }
+    let Some(answer) = answer else {
+        return Err(format!(
+            "{url}: HTTP {status}: {}",
+            text.chars().take(300).collect::<String>()
+        ));
+    };
+    let mut message = format!(
+        "{url}: HTTP {status}: {}",
+        answer.get("error").and_then(|e| e.as_str()).unwrap_or("refused")
+    );
+    let text_of =
+        |v: &serde_json::Value, name: &str| v.get(name).and_then(|t| t.as_str()).unwrap_or("").to_owned();
+    for problem in answer
+        .get("problems")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
+        message.push_str(&format!(
+            "\n  {}: {}",
+            text_of(problem, "path"),
+            text_of(problem, "message")
+        ));
+    }
+    if let Some(retained) = answer.get("retained") {
+        message.push_str(&format!("\n  retained: {retained}"));
+    }
+    Err(message)
 }
 
 fn render(page: &Path, catalog: &Path, path: &str, cookie: Option<&str>, gpc: bool) -> Result<(), String> {

@@ -49,6 +49,15 @@ pub enum CatalogError {
         /// The version the pointer names.
         version: String,
     },
+    /// A new version's fragments cannot all be read here yet (KV is
+    /// eventually consistent); the version in memory is kept meanwhile.
+    #[error("version `{version}` has {missing} fragment(s) this location cannot read yet")]
+    Incomplete {
+        /// The new version.
+        version: String,
+        /// How many of its fragments are missing.
+        missing: usize,
+    },
     /// A stored document is not what the publisher should have written.
     #[error("stored catalog document `{key}` is corrupt: {reason}")]
     Corrupt {
@@ -67,6 +76,7 @@ impl CatalogError {
             Self::Timeout(_) => "kv-timeout",
             Self::NotPublished { .. } => "not-published",
             Self::ManifestMissing { .. } => "manifest-missing",
+            Self::Incomplete { .. } => "catalog-incomplete",
             Self::Corrupt { .. } => "catalog-corrupt",
         }
     }

@@ -14,3 +14,14 @@ pub fn manifest_key(site: &str, version: &str) -> String {
 pub fn fragment_key(site: &str, sha256_hex: &str) -> String {
     format!("tailor/{site}/fragment/{sha256_hex}")
 }
+
+/// The key of a site's publish history (the retained versions, newest first).
+pub fn history_key(site: &str) -> String {
+    format!("tailor/{site}/history")
+}
+
+/// The key that marks a push request id as used (expires after the
+/// signature window).
+pub fn push_request_key(site: &str, id: &str) -> String {
+    format!("tailor/{site}/push/{id}")
+}

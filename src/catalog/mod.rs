@@ -8,6 +8,8 @@
 //! | `tailor/{site}/live` | [`Pointer`]: names the live manifest version |
 //! | `tailor/{site}/manifest/{version}` | [`Manifest`] (immutable) |
 //! | `tailor/{site}/fragment/{sha256}` | fragment HTML (immutable) |
+//! | `tailor/{site}/history` | the publisher's retained versions, newest first |
+//! | `tailor/{site}/push/{id}` | a used push request id (expires) |
 
 mod error;
 mod keys;
@@ -16,7 +18,7 @@ pub mod source;
 mod store;
 
 pub use error::{CatalogError, ValidationError};
-pub use keys::{fragment_key, manifest_key, pointer_key};
+pub use keys::{fragment_key, history_key, manifest_key, pointer_key, push_request_key};
 pub use manifest::{
     is_valid_id, sha256_hex, Bandit, Block, BlockExperiment, Exploration, Manifest, Pointer, Variant,
     MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,

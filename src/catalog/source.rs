@@ -11,6 +11,7 @@ use super::manifest::{
     sha256_hex, Bandit, Block, BlockExperiment, Exploration, Manifest, Pointer, Variant, MANIFEST_SCHEMA,
 };
 use crate::signals::{Firmographics, Signal, SignalSettings};
+use crate::targeting::RegexEngine;
 
 /// Largest fragment a catalog may hold.
 pub const MAX_FRAGMENT_BYTES: usize = 64 * 1024;
@@ -95,44 +96,45 @@ pub struct Bundle {
     pub fragments: BTreeMap<String, String>,
 }
 
+/// How a source catalog's pieces are loaded and checked while it becomes a
+/// [`Bundle`].
+pub struct SourceRules<'a> {
+    /// Loads the file a variant names, relative to the catalog file. A pushed
+    /// catalog carries its HTML inline, so the publisher refuses every file.
+    pub read_file: &'a dyn Fn(&str) -> Result<String, String>,
+    /// Checks a fragment's HTML; `Ok` is the HTML to store (sanitized), `Err`
+    /// says what is unsafe.
+    pub clean_html: &'a dyn Fn(&str) -> Result<String, String>,
+    /// The regex engine the catalog's conditions must compile with.
+    pub regex: &'a dyn RegexEngine,
+}
+
 impl Bundle {
-    /// Builds a bundle from a source catalog's text; `read_file` loads the
-    /// files variants name. Every problem is reported with its path.
-    pub fn from_source(
-        text: &str,
-        read_file: impl Fn(&str) -> Result<String, String>,
-    ) -> Result<Self, ValidationError> {
+    /// Builds a bundle from a source catalog's text under `rules`. Every
+    /// fragment problem is reported (each with its path), then the first
+    /// problem of the manifest itself.
+    pub fn build(text: &str, rules: &SourceRules<'_>) -> Result<Self, Vec<ValidationError>> {
         let source: SourceCatalog = serde_json::from_str(text)
-            .map_err(|e| ValidationError::new("", format!("not a catalog: {e}")))?;
+            .map_err(|e| vec![ValidationError::new("", format!("not a catalog: {e}"))])?;
+        let mut problems = Vec::new();
         let mut fragments = BTreeMap::new();
         let mut blocks = BTreeMap::new();
         for (name, block) in &source.blocks {
             let mut variants = Vec::with_capacity(block.variants.len());
             for (i, variant) in block.variants.iter().enumerate() {
                 let at = format!("blocks.{name}.variants.{i}");
-                let html = match (&variant.html, &variant.file) {
-                    (Some(html), None) => html.clone(),
-                    (None, Some(file)) => {
-                        read_file(file).map_err(|e| ValidationError::new(format!("{at}.file"), e))?
+                match fragment_html(variant, &at, rules) {
+                    Ok(html) => {
+                        let hash = sha256_hex(html.as_bytes());
+                        fragments.insert(hash.clone(), html);
+                        variants.push(Variant {
+                            id: variant.id.clone(),
+                            fragment: hash,
+                            when: variant.when.clone(),
+                        });
                     }
-                    _ => return Err(ValidationError::new(at, "give exactly one of `html` or `file`")),
-                };
-                if html.len() > MAX_FRAGMENT_BYTES {
-                    return Err(ValidationError::new(
-                        at,
-                        format!(
-                            "fragment is {} bytes; the cap is {MAX_FRAGMENT_BYTES}",
-                            html.len()
-                        ),
-                    ));
+                    Err(problem) => problems.push(problem),
                 }
-                let hash = sha256_hex(html.as_bytes());
-                fragments.insert(hash.clone(), html);
-                variants.push(Variant {
-                    id: variant.id.clone(),
-                    fragment: hash,
-                    when: variant.when.clone(),
-                });
             }
             blocks.insert(
                 name.clone(),
@@ -143,6 +145,9 @@ impl Bundle {
                     bandit: block.bandit.clone(),
                 },
             );
+        }
+        if !problems.is_empty() {
+            return Err(problems);
         }
         let mut manifest = Manifest {
             schema: MANIFEST_SCHEMA,
@@ -158,14 +163,31 @@ impl Bundle {
             firmographics: source.firmographics,
         };
         manifest.version = manifest.compute_version();
-        manifest.validate()?;
+        manifest.validate().map_err(|e| vec![e])?;
         // Conditions must compile now, not be discovered broken per request.
-        #[cfg(not(target_arch = "wasm32"))]
-        crate::decide::CompiledCatalog::compile(
-            std::rc::Rc::new(manifest.clone()),
-            &crate::targeting::NativeRegex,
-        )?;
+        crate::decide::CompiledCatalog::compile(std::rc::Rc::new(manifest.clone()), rules.regex)
+            .map_err(|e| vec![e])?;
         Ok(Self { manifest, fragments })
+    }
+
+    /// Builds a bundle from trusted test and bench fixtures: files through
+    /// `read_file`, HTML unchecked, native regexes; the first problem only.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_source(
+        text: &str,
+        read_file: impl Fn(&str) -> Result<String, String>,
+    ) -> Result<Self, ValidationError> {
+        let rules = SourceRules {
+            read_file: &read_file,
+            clean_html: &|html| Ok(html.to_owned()),
+            regex: &crate::targeting::NativeRegex,
+        };
+        Self::build(text, &rules).map_err(|problems| {
+            problems
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| ValidationError::new("", "invalid catalog"))
+        })
     }
 
     /// The KV entries that publish this bundle, in safe write order:
@@ -190,6 +212,62 @@ impl Bundle {
         ));
         entries
     }
+}
+
+/// The source catalog `text` with every variant's `file` read into `html`:
+/// the self-contained set `tailor catalog push` sends.
+pub fn inline_files(
+    text: &str,
+    read_file: impl Fn(&str) -> Result<String, String>,
+) -> Result<String, Vec<ValidationError>> {
+    let mut source: SourceCatalog = serde_json::from_str(text)
+        .map_err(|e| vec![ValidationError::new("", format!("not a catalog: {e}"))])?;
+    let mut problems = Vec::new();
+    for (name, block) in &mut source.blocks {
+        for (i, variant) in block.variants.iter_mut().enumerate() {
+            if let (None, Some(file)) = (&variant.html, &variant.file) {
+                match read_file(file) {
+                    Ok(html) => {
+                        variant.html = Some(html);
+                        variant.file = None;
+                    }
+                    Err(e) => problems.push(ValidationError::new(
+                        format!("blocks.{name}.variants.{i}.file"),
+                        e,
+                    )),
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    serde_json::to_string(&source).map_err(|e| vec![ValidationError::new("", e.to_string())])
+}
+
+/// A variant's HTML: inline or from its file, within the size cap, cleaned.
+fn fragment_html(
+    variant: &SourceVariant,
+    at: &str,
+    rules: &SourceRules<'_>,
+) -> Result<String, ValidationError> {
+    let html = match (&variant.html, &variant.file) {
+        (Some(html), None) => html.clone(),
+        (None, Some(file)) => {
+            (rules.read_file)(file).map_err(|e| ValidationError::new(format!("{at}.file"), e))?
+        }
+        _ => return Err(ValidationError::new(at, "give exactly one of `html` or `file`")),
+    };
+    if html.len() > MAX_FRAGMENT_BYTES {
+        return Err(ValidationError::new(
+            at,
+            format!(
+                "fragment is {} bytes; the cap is {MAX_FRAGMENT_BYTES}",
+                html.len()
+            ),
+        ));
+    }
+    (rules.clean_html)(&html).map_err(|e| ValidationError::new(at, e))
 }
 
 #[cfg(test)]
@@ -230,6 +308,19 @@ mod tests {
         assert_eq!(keys[3], "tailor/demo/live");
         let cto = &bundle.manifest.blocks["hero"].variants[1];
         assert_eq!(bundle.fragments[&cto.fragment], "<h1>Hello, CTO</h1>");
+    }
+
+    #[test]
+    fn inlining_files_yields_a_self_contained_set_with_the_same_version() {
+        let inlined = inline_files(SOURCE, files).unwrap();
+        assert!(!inlined.contains("\"file\""));
+        let pushed = Bundle::from_source(&inlined, |_| Err("no files".into())).unwrap();
+        assert_eq!(pushed, Bundle::from_source(SOURCE, files).unwrap());
+        let missing = SOURCE.replace("hero/cto.html", "hero/nope.html");
+        assert_eq!(
+            inline_files(&missing, files).unwrap_err()[0].path,
+            "blocks.hero.variants.1.file"
+        );
     }
 
     #[test]

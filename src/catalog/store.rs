@@ -4,12 +4,19 @@
 //! Only immutable data is shared between the requests an isolate serves at
 //! once: manifests are keyed by version and never change; the pointer check
 //! is a timestamp. No `RefCell` borrow is held across an `.await`.
+//!
+//! Under KV's eventual consistency a location can see a new pointer before
+//! the manifest it names, or a manifest before its fragments: a warm isolate
+//! then keeps serving its last good version until the new one is whole here.
 
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
+use futures_util::future::join_all;
+
 use super::error::CatalogError;
-use super::keys::{manifest_key, pointer_key};
+use super::keys::{fragment_key, manifest_key, pointer_key};
 use super::manifest::{Manifest, Pointer};
 use crate::budget::Deadline;
 use crate::decide::CompiledCatalog;
@@ -173,6 +180,30 @@ impl CatalogStore {
                 key,
                 reason: e.to_string(),
             })?;
+        // An isolate that serves a version already switches only once the new
+        // one is whole here: its manifest may reach this location before its
+        // fragments do. (A cold isolate has nothing better to serve.)
+        if cached.is_some() {
+            let reads = catalog
+                .manifest
+                .blocks
+                .values()
+                .flat_map(|b| &b.variants)
+                .map(|v| fragment_key(site, &v.fragment))
+                .collect::<BTreeSet<_>>();
+            let found = join_all(reads.iter().map(|key| kv.get_text(key)));
+            let found = deadline.run(clock, timer, found).await?;
+            let missing = found
+                .into_iter()
+                .filter(|read| !matches!(read, Ok(Some(_))))
+                .count();
+            if missing > 0 {
+                return Err(CatalogError::Incomplete {
+                    version: pointer.version,
+                    missing,
+                });
+            }
+        }
         Ok(LoadedCatalog {
             catalog: Rc::new(catalog),
             freshness: Freshness::Loaded,

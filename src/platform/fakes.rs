@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 
-use super::{Clock, Kv, KvError, ResponseHead, Timer};
+use super::{Clock, Kv, KvError, KvWrite, KvWriteError, ResponseHead, Timer};
 
 /// How a [`MemoryKv`] answers for one key, beyond plain storage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub struct MemoryKv {
     values: RefCell<HashMap<String, String>>,
     faults: RefCell<HashMap<String, KvFault>>,
     reads: RefCell<Vec<String>>,
+    writes: RefCell<Vec<String>>,
+    failing_writes: RefCell<Vec<String>>,
 }
 
 impl MemoryKv {
@@ -60,6 +62,64 @@ impl MemoryKv {
     /// Every key read so far, in order.
     pub fn reads(&self) -> Vec<String> {
         self.reads.borrow().clone()
+    }
+
+    /// Makes every later write or delete of a key starting with `prefix` fail.
+    pub fn fail_writes(&self, prefix: &str) {
+        self.failing_writes.borrow_mut().push(prefix.to_owned());
+    }
+
+    /// Every key written or deleted through [`KvWrite`] so far, in order.
+    pub fn writes(&self) -> Vec<String> {
+        self.writes.borrow().clone()
+    }
+
+    /// Every key and value, sorted by key (to compare whole stores).
+    pub fn snapshot(&self) -> Vec<(String, String)> {
+        let mut entries: Vec<_> = self
+            .values
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        entries.sort();
+        entries
+    }
+
+    fn write(&self, key: &str, value: Option<&str>) -> Result<(), KvWriteError> {
+        self.writes.borrow_mut().push(key.to_owned());
+        if self
+            .failing_writes
+            .borrow()
+            .iter()
+            .any(|p| key.starts_with(p.as_str()))
+        {
+            return Err(KvWriteError {
+                key: key.to_owned(),
+                reason: "injected write fault".to_owned(),
+            });
+        }
+        match value {
+            Some(value) => self.put(key, value),
+            None => self.delete(key),
+        }
+        Ok(())
+    }
+}
+
+impl KvWrite for MemoryKv {
+    // The TTL is not simulated: tests that need expiry delete the key.
+    fn put_text(
+        &self,
+        key: &str,
+        value: &str,
+        _ttl_s: Option<u32>,
+    ) -> impl Future<Output = Result<(), KvWriteError>> {
+        std::future::ready(self.write(key, Some(value)))
+    }
+
+    fn delete_key(&self, key: &str) -> impl Future<Output = Result<(), KvWriteError>> {
+        std::future::ready(self.write(key, None))
     }
 }
 

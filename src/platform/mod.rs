@@ -26,6 +26,30 @@ pub trait Kv {
     fn get_text(&self, key: &str) -> impl Future<Output = Result<Option<String>, KvError>>;
 }
 
+/// A failed key-value write. The store is at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("KV write of `{key}` failed: {reason}")]
+pub struct KvWriteError {
+    /// The key that could not be written or deleted.
+    pub key: String,
+    /// What the store reported.
+    pub reason: String,
+}
+
+/// Write access to Workers KV: only the publisher (control worker, CLI) has it.
+pub trait KvWrite: Kv {
+    /// Stores `value` under `key`; with `ttl_s`, KV forgets it after that many
+    /// seconds (Workers KV's minimum is 60).
+    fn put_text(
+        &self,
+        key: &str,
+        value: &str,
+        ttl_s: Option<u32>,
+    ) -> impl Future<Output = Result<(), KvWriteError>>;
+    /// Deletes `key` (no error when it does not exist).
+    fn delete_key(&self, key: &str) -> impl Future<Output = Result<(), KvWriteError>>;
+}
+
 /// Wall-clock time in milliseconds since the Unix epoch.
 ///
 /// On Workers this is `Date.now()`, which only advances after I/O: good for

@@ -46,9 +46,9 @@ impl Origin {
         {
             return Self::Url(url.trim_end_matches('/').to_owned());
         }
-        match js_sys::Reflect::get(env, &JsValue::from_str(ASSETS_BINDING)) {
-            Ok(binding) if binding.is_object() => Self::Binding(binding.unchecked_into()),
-            _ => Self::Route,
+        match fetch_binding(env, ASSETS_BINDING) {
+            Some(binding) => Self::Binding(binding),
+            None => Self::Route,
         }
     }
 
@@ -62,6 +62,21 @@ impl Origin {
         };
         let pending = JsFuture::from(promise);
         Ok(async move { pending.await.map(JsCast::unchecked_into) })
+    }
+}
+
+/// The binding `name` if it is bound and has `fetch` (assets, services).
+pub fn fetch_binding(env: &Env, name: &str) -> Option<FetchBinding> {
+    js_sys::Reflect::get(env, &JsValue::from_str(name))
+        .ok()
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into)
+}
+
+impl FetchBinding {
+    /// Sends `req` through the binding unchanged (method, headers, body).
+    pub async fn send(&self, req: &Request) -> Result<Response, JsValue> {
+        JsFuture::from(self.fetch(req)?).await.map(JsCast::unchecked_into)
     }
 }
 

@@ -1,13 +1,15 @@
 //! The core's platform traits on Workers: KV, `Date.now()`, `setTimeout`.
 
 use std::future::Future;
-use std::time::Duration;
 
+#[cfg(not(feature = "control"))]
 use web_sys::Response;
 use worker::kv::KvStore;
-use worker::{Delay, Env};
+use worker::Env;
 
-use crate::platform::{Clock, Kv, KvError, ResponseHead, Timer};
+#[cfg(not(feature = "control"))]
+use crate::platform::ResponseHead;
+use crate::platform::{Clock, Kv, KvError};
 
 /// The KV binding that holds the catalog.
 pub const CATALOG_BINDING: &str = "CATALOG";
@@ -42,6 +44,50 @@ impl Kv for WorkerKv {
     }
 }
 
+#[cfg(feature = "control")]
+impl crate::platform::KvWrite for WorkerKv {
+    fn put_text(
+        &self,
+        key: &str,
+        value: &str,
+        ttl_s: Option<u32>,
+    ) -> impl Future<Output = Result<(), crate::platform::KvWriteError>> {
+        let store = self.0.clone();
+        let key = key.to_owned();
+        let value = value.to_owned();
+        async move {
+            let fail = |reason: String| crate::platform::KvWriteError {
+                key: key.clone(),
+                reason,
+            };
+            let store = store.ok_or_else(|| fail(format!("no KV binding `{CATALOG_BINDING}`")))?;
+            let mut put = store.put(&key, value).map_err(|e| fail(e.to_string()))?;
+            if let Some(ttl) = ttl_s {
+                put = put.expiration_ttl(u64::from(ttl));
+            }
+            put.execute().await.map_err(|e| fail(e.to_string()))
+        }
+    }
+
+    fn delete_key(&self, key: &str) -> impl Future<Output = Result<(), crate::platform::KvWriteError>> {
+        let store = self.0.clone();
+        let key = key.to_owned();
+        async move {
+            let Some(store) = store else {
+                return Err(crate::platform::KvWriteError {
+                    key,
+                    reason: format!("no KV binding `{CATALOG_BINDING}`"),
+                });
+            };
+            let result = store.delete(&key).await;
+            result.map_err(|e| crate::platform::KvWriteError {
+                key,
+                reason: e.to_string(),
+            })
+        }
+    }
+}
+
 /// `Date.now()`.
 pub struct DateClock;
 
@@ -52,17 +98,21 @@ impl Clock for DateClock {
 }
 
 /// `setTimeout`, through the `worker` crate's `Delay`.
+#[cfg(not(feature = "control"))]
 pub struct DelayTimer;
 
-impl Timer for DelayTimer {
+#[cfg(not(feature = "control"))]
+impl crate::platform::Timer for DelayTimer {
     fn sleep(&self, ms: u32) -> impl Future<Output = ()> {
-        Delay::from(Duration::from_millis(u64::from(ms)))
+        worker::Delay::from(std::time::Duration::from_millis(u64::from(ms)))
     }
 }
 
 /// The status and headers of a `web_sys::Response`.
+#[cfg(not(feature = "control"))]
 pub struct WebResponseHead<'a>(pub &'a Response);
 
+#[cfg(not(feature = "control"))]
 impl ResponseHead for WebResponseHead<'_> {
     fn status(&self) -> u16 {
         self.0.status()

@@ -4,7 +4,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -36,27 +36,49 @@ export function kvEntries(catalogPath) {
   return JSON.parse(tailor('catalog', 'kv-bulk', catalogPath).toString('utf8'));
 }
 
+const KV_BINDING = ['[[kv_namespaces]]', 'binding = "CATALOG"', 'id = "00000000000000000000000000000000"'];
+
 /**
  * Starts the built worker (build/worker/shim.mjs) under `wrangler dev` with a
- * fresh local KV seeded with `entries`, and `vars`. Returns { url, stop }.
+ * fresh local KV seeded with `entries`, and `vars`. With `control` ({ vars }),
+ * the control worker (build/control/worker/shim.mjs) runs beside it in the
+ * same `wrangler dev`, on the same local KV, bound as CONTROL.
+ * Returns { url, stop, log, config, state }.
  */
-export async function startWorker(name, { entries = [], vars = {} } = {}) {
+export async function startWorker(name, { entries = [], vars = {}, control } = {}) {
   const dir = join(ROOT, 'target/e2e', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'wrangler.toml');
+  const controlName = `tailor-e2e-${name}-control`;
   writeFileSync(
     config,
     [
       `name = "tailor-e2e-${name}"`,
       `main = ${JSON.stringify(join(ROOT, 'build/worker/shim.mjs'))}`,
       'compatibility_date = "2026-04-01"',
-      '[[kv_namespaces]]',
-      'binding = "CATALOG"',
-      'id = "00000000000000000000000000000000"',
+      ...KV_BINDING,
+      ...(control ? ['[[services]]', 'binding = "CONTROL"', `service = "${controlName}"`] : []),
       '',
     ].join('\n'),
   );
+  const configs = ['-c', config];
+  if (control) {
+    const controlConfig = join(dir, 'control.toml');
+    writeFileSync(
+      controlConfig,
+      [
+        `name = "${controlName}"`,
+        `main = ${JSON.stringify(join(ROOT, 'build/control/worker/shim.mjs'))}`,
+        'compatibility_date = "2026-04-01"',
+        '[vars]',
+        ...Object.entries(control.vars ?? {}).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
+        ...KV_BINDING,
+        '',
+      ].join('\n'),
+    );
+    configs.push('-c', controlConfig);
+  }
   const state = join(dir, 'state');
   if (entries.length > 0) {
     const seed = join(dir, 'seed.json');
@@ -69,7 +91,7 @@ export async function startWorker(name, { entries = [], vars = {} } = {}) {
   }
   const port = await freePort();
   const inspector = await freePort();
-  const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+  const args = ['dev', ...configs, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
     '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'];
   for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
   const child = spawn(WRANGLER, args, { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -90,9 +112,21 @@ export async function startWorker(name, { entries = [], vars = {} } = {}) {
   }
   return {
     url,
+    config,
+    state,
     log: () => log,
     stop: () => {
       try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
     },
   };
+}
+
+/** Every key in a started worker's local KV, sorted (to compare before and after). */
+export function kvKeys(worker) {
+  const out = execFileSync(
+    WRANGLER,
+    ['kv', 'key', 'list', '--binding', 'CATALOG', '--local', '--persist-to', worker.state, '-c', worker.config],
+    { cwd: dirname(worker.config), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return JSON.parse(out.toString('utf8')).map((k) => k.name).sort();
 }

@@ -1,0 +1,333 @@
+//! `POST /__tailor/publish` and `POST /__tailor/rollback`: a signed request
+//! in, a JSON answer out. Checked in this order, cheapest and least trusting
+//! first: size → signature → one publish at a time → request id unused → only
+//! then is the body parsed, validated and sanitized, and KV written. A
+//! refused request writes nothing.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::publisher::{publish, rollback, PublishError, DEFAULT_RETAIN};
+use super::sanitize::sanitize_fragment;
+use super::signature::{verify, PushSecrets, SignatureHeaders, TOLERANCE_S};
+use super::{PUBLISH_PATH, ROLLBACK_PATH};
+use crate::api::ApiResponse;
+use crate::catalog::source::{Bundle, SourceRules};
+use crate::catalog::{is_valid_id, push_request_key, ValidationError};
+use crate::config::ConfigWarning;
+use crate::platform::KvWrite;
+use crate::targeting::RegexEngine;
+
+/// Default cap on a push body (`TAILOR_PUBLISH_MAX_BYTES`).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+/// Request ids remembered in isolate memory, besides KV.
+const SEEN_IN_MEMORY: usize = 1024;
+
+/// What a push asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Publish a catalog set.
+    Publish,
+    /// Point back at a retained version.
+    Rollback,
+}
+
+/// The action for a method and path, `None` when the path is not ours, or
+/// `Err` with the answer for a wrong method.
+pub fn route(method: &str, path: &str) -> Option<Result<Action, ApiResponse>> {
+    let action = match path {
+        PUBLISH_PATH => Action::Publish,
+        ROLLBACK_PATH => Action::Rollback,
+        _ => return None,
+    };
+    if method.eq_ignore_ascii_case("POST") {
+        Some(Ok(action))
+    } else {
+        let mut refusal = ApiResponse::error(405, "use POST");
+        refusal.headers.push(("allow", "POST".to_owned()));
+        Some(Err(refusal))
+    }
+}
+
+/// The publisher's configuration (from `wrangler.toml` and secrets).
+#[derive(Debug, Clone)]
+pub struct PublishConfig {
+    /// The site this worker publishes.
+    pub site: String,
+    /// The accepted push secrets; none means publishing is off.
+    pub secrets: PushSecrets,
+    /// The largest body accepted.
+    pub max_body_bytes: usize,
+    /// Versions kept for rollback.
+    pub retain: usize,
+}
+
+/// Every var [`PublishConfig::from_vars`] reads.
+pub const PUBLISH_VARS: &[&str] = &[
+    "TAILOR_SITE",
+    "TAILOR_PUBLISH_SECRETS",
+    "TAILOR_PUBLISH_MAX_BYTES",
+    "TAILOR_PUBLISH_RETAIN",
+];
+
+impl PublishConfig {
+    /// Reads the control worker's settings through `var`, with a warning
+    /// for each unusable value (its default applies; without a site or a
+    /// usable secret, publishing answers 503).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> (Self, Vec<ConfigWarning>) {
+        let mut warnings = Vec::new();
+        let warn = |name: &'static str, problem: String| ConfigWarning { name, problem };
+        let site = var("TAILOR_SITE").unwrap_or_default();
+        if !is_valid_id(&site) {
+            warnings.push(warn(
+                "TAILOR_SITE",
+                "must be 1-64 of a-z 0-9 - _; nothing can be published".into(),
+            ));
+        }
+        let (secrets, short) = PushSecrets::parse(&var("TAILOR_PUBLISH_SECRETS").unwrap_or_default());
+        warnings.extend(
+            short
+                .into_iter()
+                .map(|e| warn("TAILOR_PUBLISH_SECRETS", e.to_string())),
+        );
+        let mut number =
+            |name: &'static str, range: std::ops::RangeInclusive<usize>, default: usize| match var(name)
+                .map(|v| v.trim().parse::<usize>())
+            {
+                None => default,
+                Some(Ok(n)) if range.contains(&n) => n,
+                Some(_) => {
+                    warnings.push(warn(
+                        name,
+                        format!("must be a whole number from {} to {}", range.start(), range.end()),
+                    ));
+                    default
+                }
+            };
+        let max_body_bytes = number(
+            "TAILOR_PUBLISH_MAX_BYTES",
+            1024..=25 * 1024 * 1024,
+            DEFAULT_MAX_BODY_BYTES,
+        );
+        let retain = number("TAILOR_PUBLISH_RETAIN", 1..=100, DEFAULT_RETAIN);
+        (
+            Self {
+                site,
+                secrets,
+                max_body_bytes,
+                retain,
+            },
+            warnings,
+        )
+    }
+}
+
+/// A push request as the adapter received it.
+#[derive(Debug, Clone, Copy)]
+pub struct PushRequest<'a> {
+    /// The path the request was signed for.
+    pub path: &'a str,
+    /// The signature headers.
+    pub headers: SignatureHeaders<'a>,
+    /// The raw body.
+    pub body: &'a [u8],
+}
+
+/// Isolate state: one publish at a time, and recently used request ids.
+#[derive(Debug, Default)]
+pub struct PublishGuard {
+    busy: Cell<bool>,
+    seen: RefCell<VecDeque<String>>,
+}
+
+impl PublishGuard {
+    /// A fresh isolate's guard.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The platform a push uses.
+pub struct PushIo<'a, K> {
+    /// Workers KV, writable.
+    pub kv: &'a K,
+    /// Now, in Unix milliseconds.
+    pub now_ms: u64,
+    /// The regex engine conditions must compile with.
+    pub regex: &'a dyn RegexEngine,
+    /// The isolate's guard.
+    pub guard: &'a PublishGuard,
+}
+
+/// The answer to a body the adapter refused to read because its declared
+/// length is over the cap.
+pub fn too_large(max_body_bytes: usize) -> ApiResponse {
+    ApiResponse::error(
+        413,
+        &format!("the body is larger than the {max_body_bytes}-byte cap (TAILOR_PUBLISH_MAX_BYTES)"),
+    )
+}
+
+/// Handles a signed push: publish or rollback.
+pub async fn handle<K: KvWrite>(
+    action: Action,
+    request: &PushRequest<'_>,
+    config: &PublishConfig,
+    io: &PushIo<'_, K>,
+) -> ApiResponse {
+    if config.secrets.is_empty() || !is_valid_id(&config.site) {
+        return ApiResponse::error(
+            503,
+            "publishing is off: set TAILOR_SITE and TAILOR_PUBLISH_SECRETS on the control worker",
+        );
+    }
+    if request.body.len() > config.max_body_bytes {
+        return too_large(config.max_body_bytes);
+    }
+    let id = match verify(
+        &config.secrets,
+        &request.headers,
+        "POST",
+        request.path,
+        request.body,
+        io.now_ms / 1000,
+    ) {
+        Ok(id) => id,
+        Err(e) => return ApiResponse::error(401, &e.to_string()),
+    };
+    if io.guard.busy.replace(true) {
+        let mut busy = ApiResponse::error(
+            409,
+            "another publish is in progress here; retry with a new request id",
+        );
+        busy.headers.push(("retry-after", "1".to_owned()));
+        return busy;
+    }
+    let response = match check_request_id(&config.site, id, io).await {
+        Ok(()) => act(action, request.body, config, io).await,
+        Err(response) => response,
+    };
+    if response.status == 200 {
+        record_request_id(&config.site, id, io).await;
+    }
+    io.guard.busy.set(false);
+    response
+}
+
+/// Refuses a request id used before: in this isolate, or recorded in KV by
+/// an earlier successful push.
+async fn check_request_id<K: KvWrite>(site: &str, id: &str, io: &PushIo<'_, K>) -> Result<(), ApiResponse> {
+    let replayed = || {
+        ApiResponse::error(
+            409,
+            "this request id was already used; sign each attempt with a new id",
+        )
+    };
+    if io.guard.seen.borrow().iter().any(|seen| seen == id) {
+        return Err(replayed());
+    }
+    match io.kv.get_text(&push_request_key(site, id)).await {
+        Ok(Some(_)) => Err(replayed()),
+        Ok(None) => Ok(()),
+        Err(e) => Err(ApiResponse::error(503, &e.to_string())),
+    }
+}
+
+/// Remembers a request id that changed or confirmed the live version, in
+/// memory and in KV until its signature expires. Refused requests write
+/// nothing, so a bad push leaves KV untouched. KV is eventually consistent:
+/// another location could still accept one replay inside the signature
+/// window, which can only re-publish the set the request carries.
+async fn record_request_id<K: KvWrite>(site: &str, id: &str, io: &PushIo<'_, K>) {
+    {
+        let mut seen = io.guard.seen.borrow_mut();
+        if seen.len() >= SEEN_IN_MEMORY {
+            seen.pop_front();
+        }
+        seen.push_back(id.to_owned());
+    }
+    let ttl_s = u32::try_from(2 * TOLERANCE_S).unwrap_or(600);
+    // A failure here only weakens replay protection for this id; the publish stands.
+    let _ = io
+        .kv
+        .put_text(&push_request_key(site, id), "1", Some(ttl_s))
+        .await;
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RollbackBody {
+    version: String,
+}
+
+async fn act<K: KvWrite>(
+    action: Action,
+    body: &[u8],
+    config: &PublishConfig,
+    io: &PushIo<'_, K>,
+) -> ApiResponse {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return ApiResponse::error(400, "the body is not UTF-8");
+    };
+    let result = match action {
+        Action::Publish => match prepare(text, io.regex) {
+            Ok(bundle) => publish(io.kv, &config.site, &bundle, config.retain, io.now_ms).await,
+            Err(problems) => Err(PublishError::Invalid(problems)),
+        },
+        Action::Rollback => match serde_json::from_str::<RollbackBody>(text) {
+            Ok(body) => rollback(io.kv, &config.site, &body.version).await,
+            Err(e) => return ApiResponse::error(400, &format!("expected {{\"version\": \"…\"}}: {e}")),
+        },
+    };
+    match result {
+        Ok(outcome) => ApiResponse::json(200, &json!(outcome)),
+        Err(error) => refusal(&error),
+    }
+}
+
+/// Validates and sanitizes a pushed catalog set (fragments inline) into a
+/// bundle, or says every problem found, each with its path.
+pub fn prepare(text: &str, regex: &dyn RegexEngine) -> Result<Bundle, Vec<ValidationError>> {
+    let rules = SourceRules {
+        read_file: &|file| {
+            Err(format!(
+                "`{file}`: a pushed catalog carries its HTML inline (`tailor catalog push` inlines files)"
+            ))
+        },
+        clean_html: &clean_html,
+        regex,
+    };
+    Bundle::build(text, &rules)
+}
+
+/// The publish-time HTML policy: unsafe markup refuses the fragment, naming
+/// each thing found; safe HTML is stored as the sanitizer's output.
+pub fn clean_html(html: &str) -> Result<String, String> {
+    sanitize_fragment(html).map_err(|found| {
+        let list: Vec<String> = found.iter().map(ToString::to_string).collect();
+        format!("unsafe HTML: {}", list.join("; "))
+    })
+}
+
+fn refusal(error: &PublishError) -> ApiResponse {
+    let status = match error {
+        PublishError::Invalid(_) | PublishError::WrongSite { .. } => 400,
+        PublishError::NotRetained(..) | PublishError::Incomplete { .. } => 409,
+        PublishError::Read(_) | PublishError::Write(_) => 503,
+    };
+    let body = match error {
+        PublishError::Invalid(problems) => {
+            let problems: Vec<_> = problems
+                .iter()
+                .map(|p| json!({ "path": p.path, "message": p.message }))
+                .collect();
+            json!({ "error": error.to_string(), "problems": problems })
+        }
+        PublishError::NotRetained(_, retained) => json!({ "error": error.to_string(), "retained": retained }),
+        _ => json!({ "error": error.to_string() }),
+    };
+    ApiResponse::json(status, &body)
+}

@@ -1,0 +1,31 @@
+//! Publishing: signed push requests from origin servers, atomic publish of a
+//! whole catalog for a site, rollback to a retained version.
+//!
+//! This runs in the control worker (`--features control`) and in the CLI,
+//! never in the page worker: the page worker forwards `/__tailor/publish` and
+//! `/__tailor/rollback` to the control worker over a service binding.
+
+#[cfg(feature = "sanitize")]
+mod handler;
+mod publisher;
+#[cfg(feature = "sanitize")]
+pub mod sanitize;
+pub mod signature;
+
+pub use publisher::{publish, rollback, History, Outcome, PublishError, Retained, DEFAULT_RETAIN};
+
+#[cfg(feature = "sanitize")]
+pub use handler::{
+    clean_html, handle, prepare, route, too_large, Action, PublishConfig, PublishGuard, PushIo, PushRequest,
+    DEFAULT_MAX_BODY_BYTES, PUBLISH_VARS,
+};
+
+/// The publish endpoint's path.
+pub const PUBLISH_PATH: &str = "/__tailor/publish";
+/// The rollback endpoint's path.
+pub const ROLLBACK_PATH: &str = "/__tailor/rollback";
+
+/// Whether `path` is one the control worker answers (publish, rollback).
+pub fn is_push_path(path: &str) -> bool {
+    path == PUBLISH_PATH || path == ROLLBACK_PATH
+}
