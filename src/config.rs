@@ -8,6 +8,8 @@ use crate::profile::{Key, KeyRing, PreviewKeys, ProfileSettings, Purpose, DEFAUL
 
 /// Default for [`Config::catalog_refresh_ms`].
 pub const DEFAULT_CATALOG_REFRESH_MS: u32 = 10_000;
+/// Default for [`Config::generator_timeout_ms`].
+pub const DEFAULT_GENERATOR_TIMEOUT_MS: u32 = 10_000;
 /// Largest budget accepted.
 pub const MAX_BUDGET_MS: u32 = 10_000;
 
@@ -29,6 +31,9 @@ pub const VARS: &[&str] = &[
     "TAILOR_FIRMOGRAPHICS",
     "TAILOR_DEV_OVERRIDES",
     "TAILOR_STATE_KEY",
+    "TAILOR_FRAGMENT_TTL_S",
+    "TAILOR_GENERATOR_URL",
+    "TAILOR_GENERATOR_TIMEOUT_MS",
 ];
 
 /// Settings of one worker deployment.
@@ -43,6 +48,13 @@ pub struct Config {
     pub catalog_refresh_ms: u32,
     /// `TAILOR_FRAGMENT_CACHE_BYTES`: isolate memory for fragments.
     pub fragment_cache_bytes: usize,
+    /// `TAILOR_FRAGMENT_TTL_S`: Cache API lifetime of fragments, seconds.
+    pub fragment_ttl_s: u32,
+    /// `TAILOR_GENERATOR_URL`: the origin's generator (`https://…`); none: no generation.
+    pub generator_url: Option<String>,
+    /// `TAILOR_GENERATOR_TIMEOUT_MS`: how long a generator call may run in
+    /// all (the page waits only for its budget; the rest is background).
+    pub generator_timeout_ms: u32,
     /// `TAILOR_PROFILE_COOKIE`, `TAILOR_PROFILE_KEYS` (a secret) and
     /// `TAILOR_PROFILE_DIMENSION_MAX_AGE_S`.
     pub profile: ProfileSettings,
@@ -76,6 +88,9 @@ impl Default for Config {
             budget_ms: DEFAULT_BUDGET_MS,
             catalog_refresh_ms: DEFAULT_CATALOG_REFRESH_MS,
             fragment_cache_bytes: crate::fragments::DEFAULT_FRAGMENT_CACHE_BYTES,
+            fragment_ttl_s: crate::fragments::DEFAULT_FRAGMENT_TTL_S,
+            generator_url: None,
+            generator_timeout_ms: DEFAULT_GENERATOR_TIMEOUT_MS,
             profile: ProfileSettings::default(),
             preview_mode: false,
             preview_keys: None,
@@ -138,6 +153,12 @@ impl Config {
         number("TAILOR_CATALOG_REFRESH_MS", 3_600_000, &mut refresh);
         let mut cache = config.fragment_cache_bytes as u64;
         number("TAILOR_FRAGMENT_CACHE_BYTES", 64 * 1024 * 1024, &mut cache);
+        let mut ttl = u64::from(config.fragment_ttl_s);
+        number("TAILOR_FRAGMENT_TTL_S", 86_400, &mut ttl);
+        config.fragment_ttl_s = u32::try_from(ttl).unwrap_or(config.fragment_ttl_s);
+        let mut generator_timeout = u64::from(config.generator_timeout_ms);
+        number("TAILOR_GENERATOR_TIMEOUT_MS", 60_000, &mut generator_timeout);
+        config.generator_timeout_ms = u32::try_from(generator_timeout).unwrap_or(config.generator_timeout_ms);
         let mut dimension_age = config.profile.dimension_max_age_s;
         number(
             "TAILOR_PROFILE_DIMENSION_MAX_AGE_S",
@@ -205,6 +226,21 @@ impl Config {
                 .filter(|o| o.starts_with("https://") || o.starts_with("http://"))
                 .collect();
         }
+        if let Some(url) = var("TAILOR_GENERATOR_URL")
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+        {
+            if (url.starts_with("https://") || url.starts_with("http://"))
+                && !url.contains(char::is_whitespace)
+            {
+                config.generator_url = Some(url);
+            } else {
+                warnings.push(warning(
+                    "TAILOR_GENERATOR_URL",
+                    "not an http(s) URL; no generator is called",
+                ));
+            }
+        }
         config.firmographics = var("TAILOR_FIRMOGRAPHICS").is_some_and(|v| v.trim() == "on");
         config.dev_overrides = var("TAILOR_DEV_OVERRIDES").is_some_and(|v| v.trim() == "on");
         if let Some(secret) = var("TAILOR_STATE_KEY").filter(|k| !k.trim().is_empty()) {
@@ -221,8 +257,8 @@ impl Config {
     }
 
     /// A fragment cache sized by this configuration.
-    pub fn fragment_cache(&self) -> FragmentCache {
-        FragmentCache::with_capacity(self.fragment_cache_bytes)
+    pub fn fragment_cache(&self) -> std::rc::Rc<FragmentCache> {
+        std::rc::Rc::new(FragmentCache::with_capacity(self.fragment_cache_bytes))
     }
 }
 

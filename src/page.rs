@@ -12,15 +12,18 @@
 use std::future::Future;
 use std::rc::Rc;
 
-use futures_util::future::join;
+use futures_util::future::{join, join_all};
 
 use crate::budget::Deadline;
 use crate::catalog::Manifest;
 use crate::catalog::{CatalogIo, CatalogStore};
 use crate::config::Config;
-use crate::decide::{decide, CompiledCatalog, Decision};
-use crate::fragments::{fetch_all, FragmentCache, FragmentSource};
-use crate::platform::{Clock, Kv, ResponseHead, Timer};
+use crate::decide::{decide, CompiledCatalog, Decision, Reason};
+use crate::fragments::generate::{generated, segment_of, GenerateIo, GeneratedSource, GeneratorState};
+use crate::fragments::{fetch_all, FragmentCache, FragmentIo, FragmentRef, FragmentSource};
+use crate::platform::{
+    Background, Cache, Clock, GenerateRequest, Generator, Kv, ResponseHead, Sanitizer, Timer,
+};
 use crate::profile::{cookie_values, resolve, ProfileSource, RequestContext, Visitor};
 use crate::rewrite::{Fill, RewritePlan};
 use crate::signals::{self, EdgeState, RequestFacts as SignalFacts, STATE_COOKIE};
@@ -172,14 +175,31 @@ impl Planned {
     }
 }
 
+/// The origin's generator and what a call needs (see
+/// [`crate::fragments::generate`]).
+pub struct Generation<'a, G, S> {
+    /// The generator.
+    pub generator: &'a G,
+    /// The sanitizer its answers go through.
+    pub sanitizer: &'a S,
+    /// The isolate's generator state (calls in flight, breaker, counts).
+    pub state: &'a Rc<GeneratorState>,
+}
+
 /// Everything the flow needs: settings, isolate memory and the platform.
-pub struct Edge<'a, K, C, T> {
+pub struct Edge<'a, K, C, T, Ca, G, S> {
     /// Settings.
     pub config: &'a Config,
     /// The isolate's catalog.
     pub catalog: &'a CatalogStore,
     /// The isolate's fragments.
-    pub fragments: &'a FragmentCache,
+    pub fragments: &'a Rc<FragmentCache>,
+    /// The per-location cache (Cache API).
+    pub cache: &'a Ca,
+    /// Work that continues after the response.
+    pub background: &'a dyn Background,
+    /// The origin's generator, when one is configured.
+    pub generation: Option<Generation<'a, G, S>>,
     /// Workers KV.
     pub kv: &'a K,
     /// The clock.
@@ -190,7 +210,15 @@ pub struct Edge<'a, K, C, T> {
     pub regex: &'a dyn RegexEngine,
 }
 
-impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
+impl<K, C, T, Ca, G, S> Edge<'_, K, C, T, Ca, G, S>
+where
+    K: Kv,
+    C: Clock + Clone + 'static,
+    T: Timer + Clone + 'static,
+    Ca: Cache,
+    G: Generator,
+    S: Sanitizer,
+{
     /// Runs the origin fetch and the personalization work concurrently; the
     /// origin request is under way before any catalog I/O is awaited.
     pub async fn serve<R, F: Future<Output = R>>(&self, req: &PageRequest<'_>, origin: F) -> (R, Prepared) {
@@ -232,21 +260,18 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
             return Vec::new();
         };
         let manifest = &loaded.catalog.manifest;
-        let hashes: Vec<&str> = manifest
+        let refs: Vec<FragmentRef<'_>> = manifest
             .blocks
-            .values()
-            .flat_map(|b| b.variants.iter().map(|v| v.fragment.as_str()))
+            .iter()
+            .flat_map(|(name, b)| {
+                b.variants.iter().map(move |v| FragmentRef {
+                    block: name,
+                    variant: &v.id,
+                    hash: &v.fragment,
+                })
+            })
             .collect();
-        let fetched = fetch_all(
-            &hashes,
-            site,
-            self.fragments,
-            &deadline,
-            self.kv,
-            self.clock,
-            self.timer,
-        )
-        .await;
+        let fetched = fetch_all(&refs, &deadline, &self.fragment_io(site, &manifest.version)).await;
         let mut fetched = fetched.into_iter();
         manifest
             .blocks
@@ -378,6 +403,20 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
         }
     }
 
+    fn fragment_io<'b>(&'b self, site: &'b str, version: &'b str) -> FragmentIo<'b, K, C, T, Ca> {
+        FragmentIo {
+            site,
+            version,
+            memory: self.fragments,
+            cache: self.cache,
+            kv: self.kv,
+            clock: self.clock,
+            timer: self.timer,
+            background: self.background,
+            ttl_s: self.config.fragment_ttl_s,
+        }
+    }
+
     fn catalog_io(&self) -> CatalogIo<'_, K, C, T> {
         CatalogIo {
             kv: self.kv,
@@ -460,39 +499,61 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
             .collect();
         timing.phase("decide", t2 - t1, Some(summary.join(" ")));
 
-        let hashes: Vec<&str> = decisions.iter().map(|d| d.fragment.as_str()).collect();
-        let fetched = fetch_all(
-            &hashes,
-            site,
-            self.fragments,
-            &deadline,
-            self.kv,
-            self.clock,
-            self.timer,
-        )
-        .await;
+        let refs: Vec<FragmentRef<'_>> = decisions
+            .iter()
+            .map(|d| FragmentRef {
+                block: &d.block,
+                variant: &d.variant,
+                hash: &d.fragment,
+            })
+            .collect();
+        let io = self.fragment_io(site, &manifest.version);
+        let published = fetch_all(&refs, &deadline, &io);
+        let generated = self.generate_all(site, manifest, &decisions, visitor, &deadline);
+        let (fetched, generated) = join(published, generated).await;
         let t3 = self.clock.now_ms();
         let mut plan = RewritePlan::new();
-        let (mut memory, mut kv, mut missed) = (0, 0, Vec::new());
-        for (decision, result) in decisions.iter().zip(fetched) {
-            match result {
-                Ok((html, source)) => {
+        let (mut memory, mut cache, mut kv, mut missed) = (0, 0, 0, Vec::new());
+        let mut notes = Vec::new();
+        for ((decision, result), made) in decisions.iter().zip(fetched).zip(generated) {
+            let html = match made {
+                Some(Ok((html, source))) => {
+                    notes.push(format!("{}:{}", decision.block, generated_label(source)));
+                    Some(html)
+                }
+                Some(Err(miss)) => {
+                    notes.push(format!("{}:{}", decision.block, miss.label()));
+                    None
+                }
+                None => None,
+            };
+            let html = match (html, result) {
+                (Some(html), _) => html,
+                (None, Ok((html, source))) => {
                     match source {
                         FragmentSource::Memory => memory += 1,
+                        FragmentSource::Cache => cache += 1,
                         FragmentSource::Kv => kv += 1,
                     }
-                    let fill = Fill {
-                        variant: decision.variant.clone(),
-                        html,
-                    };
-                    plan.insert(decision.block.clone(), fill);
+                    html
                 }
-                Err(miss) => missed.push(miss.label()),
-            }
+                (None, Err(miss)) => {
+                    missed.push(miss.label());
+                    continue;
+                }
+            };
+            let fill = Fill {
+                variant: decision.variant.clone(),
+                html,
+            };
+            plan.insert(decision.block.clone(), fill);
         }
-        let mut desc = format!("{memory} memory {kv} kv");
+        let mut desc = format!("{memory} memory {cache} cache {kv} kv");
         if !missed.is_empty() {
             desc.push_str(&format!(" {} missed: {}", missed.len(), missed.join(" ")));
+        }
+        if !notes.is_empty() {
+            desc.push_str(&format!("; generated: {}", notes.join(" ")));
         }
         timing.phase("fragments", t3 - t2, Some(desc));
         Planned {
@@ -502,6 +563,74 @@ impl<K: Kv, C: Clock, T: Timer> Edge<'_, K, C, T> {
             catalog: Some(loaded.catalog.clone()),
             set_cookie,
         }
+    }
+}
+
+impl<K, C, T, Ca, G, S> Edge<'_, K, C, T, Ca, G, S>
+where
+    K: Kv,
+    C: Clock + Clone + 'static,
+    T: Timer + Clone + 'static,
+    Ca: Cache,
+    G: Generator,
+    S: Sanitizer,
+{
+    /// The generated fragment for each decision that asks for one (a
+    /// generated variant, or a block that generates when no variant fits
+    /// the visitor's segment), `None` for the others.
+    async fn generate_all(
+        &self,
+        site: &str,
+        manifest: &Manifest,
+        decisions: &[Decision],
+        visitor: &Visitor,
+        deadline: &Deadline,
+    ) -> Vec<Option<Result<(Rc<str>, GeneratedSource), crate::fragments::generate::GenerateMiss>>> {
+        let (Some(generation), Some(segment)) = (&self.generation, segment_of(visitor)) else {
+            return vec![None; decisions.len()];
+        };
+        let io = GenerateIo {
+            cache: self.cache,
+            generator: generation.generator,
+            sanitizer: generation.sanitizer,
+            clock: self.clock,
+            timer: self.timer,
+            background: self.background,
+            state: generation.state,
+            memory: self.fragments,
+            ttl_s: self.config.fragment_ttl_s,
+        };
+        let wait_ms = deadline.remaining_ms(self.clock.now_ms());
+        let lookups = decisions.iter().map(|decision| {
+            let block = manifest.blocks.get(&decision.block);
+            let variant = block.and_then(|b| b.variants.iter().find(|v| v.id == decision.variant));
+            let settings = block.and_then(|b| b.generate).unwrap_or_default();
+            let wanted = variant.is_some_and(|v| v.generated)
+                || (settings.unmatched && decision.reason == Reason::Default);
+            let request = wanted.then(|| GenerateRequest {
+                site: site.to_owned(),
+                block: decision.block.clone(),
+                variant: decision.variant.clone(),
+                catalog_version: manifest.version.clone(),
+                segment: segment.clone(),
+            });
+            let io = &io;
+            async move {
+                match request {
+                    Some(request) => Some(generated(request, settings.approval, wait_ms, io).await),
+                    None => None,
+                }
+            }
+        });
+        join_all(lookups).await
+    }
+}
+
+fn generated_label(source: GeneratedSource) -> &'static str {
+    match source {
+        GeneratedSource::Memory => "memory",
+        GeneratedSource::Cache => "cache",
+        GeneratedSource::Generator => "generator",
     }
 }
 

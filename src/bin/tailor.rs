@@ -22,7 +22,9 @@ use tailor_edge::catalog::source::{inline_files, Bundle, SourceRules};
 use tailor_edge::catalog::{pointer_key, CatalogStore, ValidationError};
 use tailor_edge::config::Config;
 use tailor_edge::page::{dispose, Disposition, Edge, PageRequest};
-use tailor_edge::platform::fakes::{ManualClock, MemoryKv, MemoryResponse, NeverTimer};
+use tailor_edge::platform::fakes::{
+    DeferredTasks, FakeGenerator, ManualClock, MemoryCache, MemoryKv, MemoryResponse, NeverTimer, NoSanitizer,
+};
 use tailor_edge::platform::Clock;
 use tailor_edge::profile::{sign, verify, Profile, ProfileSettings, Rejection, RequestContext};
 use tailor_edge::publish::{clean_html, signature, PUBLISH_PATH, ROLLBACK_PATH};
@@ -485,10 +487,15 @@ fn render(page: &Path, catalog: &Path, path: &str, cookie: Option<&str>, gpc: bo
     let store = CatalogStore::new();
     let clock = ManualClock::at(now_ms());
     let fragments = config.fragment_cache();
-    let edge = Edge {
+    let background = DeferredTasks::new();
+    // Rendering shows the catalog's own fragments: no generator is called.
+    let edge: Edge<'_, _, _, _, _, FakeGenerator, NoSanitizer> = Edge {
         config: &config,
         catalog: &store,
         fragments: &fragments,
+        cache: &MemoryCache::new(),
+        background: &background,
+        generation: None,
         kv: &kv,
         clock: &clock,
         timer: &NeverTimer,

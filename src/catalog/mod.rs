@@ -20,7 +20,7 @@ mod store;
 pub use error::{CatalogError, ValidationError};
 pub use keys::{fragment_key, history_key, manifest_key, pointer_key, push_request_key};
 pub use manifest::{
-    is_valid_id, sha256_hex, Bandit, Block, BlockExperiment, Exploration, Manifest, Pointer, Variant,
-    MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,
+    is_valid_id, sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer,
+    Variant, MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,
 };
 pub use store::{CatalogIo, CatalogStore, Freshness, LoadedCatalog};

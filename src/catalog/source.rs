@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::error::ValidationError;
 use super::keys::{fragment_key, manifest_key, pointer_key};
 use super::manifest::{
-    sha256_hex, Bandit, Block, BlockExperiment, Exploration, Manifest, Pointer, Variant, MANIFEST_SCHEMA,
+    sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer, Variant,
+    MANIFEST_SCHEMA,
 };
 use crate::signals::{Firmographics, Signal, SignalSettings};
 use crate::targeting::RegexEngine;
@@ -68,6 +69,9 @@ pub struct SourceBlock {
     /// Bandit statistics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bandit: Option<Bandit>,
+    /// Generated content for this block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate: Option<Generate>,
 }
 
 /// A variant as written by hand: exactly one of `html` or `file`.
@@ -85,6 +89,10 @@ pub struct SourceVariant {
     /// Targeting condition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<serde_json::Value>,
+    /// Content from the origin's generator per segment; the HTML is shown
+    /// until a generated fragment is cached.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub generated: bool,
 }
 
 /// A validated catalog ready to publish: the manifest and its fragments.
@@ -131,6 +139,7 @@ impl Bundle {
                             id: variant.id.clone(),
                             fragment: hash,
                             when: variant.when.clone(),
+                            generated: variant.generated,
                         });
                     }
                     Err(problem) => problems.push(problem),
@@ -143,6 +152,7 @@ impl Bundle {
                     variants,
                     experiment: block.experiment.clone(),
                     bandit: block.bandit.clone(),
+                    generate: block.generate,
                 },
             );
         }

@@ -1,7 +1,11 @@
-//! Fragments: content-addressed HTML, kept in isolate memory (bounded by
-//! bytes) in front of KV. A fragment read from KV is checked against its hash
-//! before use, so a corrupt value never reaches a page.
+//! Fragments: content-addressed HTML, looked up in isolate memory (bounded
+//! by bytes), then the per-location Cache API, then KV. A fragment read from
+//! KV is checked against its hash before use, so a corrupt value never
+//! reaches a page, and is then cached at the location after the response.
+//! Generated fragments ([`generate`]) add the origin's generator behind
+//! the caches.
 
+pub mod generate;
 mod memory;
 
 pub use memory::{FragmentCache, DEFAULT_FRAGMENT_CACHE_BYTES};
@@ -12,13 +16,60 @@ use futures_util::future::join_all;
 
 use crate::budget::Deadline;
 use crate::catalog::{fragment_key, sha256_hex};
-use crate::platform::{Clock, Kv, Timer};
+use crate::platform::{Background, Cache, Clock, Kv, Timer};
+
+/// Default Cache API lifetime of a fragment (`TAILOR_FRAGMENT_TTL_S`).
+pub const DEFAULT_FRAGMENT_TTL_S: u32 = 300;
+
+/// One published fragment a page needs.
+#[derive(Debug, Clone, Copy)]
+pub struct FragmentRef<'a> {
+    /// The block.
+    pub block: &'a str,
+    /// The variant.
+    pub variant: &'a str,
+    /// The fragment's SHA-256 (its KV key).
+    pub hash: &'a str,
+}
+
+/// The platform a fragment lookup uses.
+pub struct FragmentIo<'a, K, C, T, Ca> {
+    /// The site.
+    pub site: &'a str,
+    /// The catalog version (part of the Cache API key).
+    pub version: &'a str,
+    /// Isolate memory.
+    pub memory: &'a FragmentCache,
+    /// The Cache API.
+    pub cache: &'a Ca,
+    /// Workers KV.
+    pub kv: &'a K,
+    /// The clock.
+    pub clock: &'a C,
+    /// Timers.
+    pub timer: &'a T,
+    /// Runs cache writes after the response.
+    pub background: &'a dyn Background,
+    /// Cache API lifetime, seconds.
+    pub ttl_s: u32,
+}
+
+/// The Cache API key of a published fragment: block, variant, catalog
+/// version and content hash, never a visitor.
+pub fn cache_key(site: &str, version: &str, fragment: &FragmentRef<'_>) -> String {
+    format!(
+        "https://tailor.internal/{site}/fragment/{}/{}/{version}/{}",
+        fragment.block, fragment.variant, fragment.hash
+    )
+}
 
 /// Where a fragment came from, or why there is none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FragmentSource {
     /// Isolate memory.
     Memory,
+    /// The Cache API.
+    Cache,
     /// Workers KV.
     Kv,
 }
@@ -48,39 +99,48 @@ impl FragmentMiss {
     }
 }
 
-/// Looks up each fragment (by SHA-256) in memory, then KV, all at once;
+/// Looks up each fragment in memory, the Cache API, then KV, all at once;
 /// answers in the order asked.
-pub async fn fetch_all<K: Kv, C: Clock, T: Timer>(
-    hashes: &[&str],
-    site: &str,
-    cache: &FragmentCache,
+pub async fn fetch_all<K, C, T, Ca>(
+    fragments: &[FragmentRef<'_>],
     deadline: &Deadline,
-    kv: &K,
-    clock: &C,
-    timer: &T,
-) -> Vec<Result<(Rc<str>, FragmentSource), FragmentMiss>> {
-    join_all(
-        hashes
-            .iter()
-            .map(|hash| fetch_one(hash, site, cache, deadline, kv, clock, timer)),
-    )
-    .await
+    io: &FragmentIo<'_, K, C, T, Ca>,
+) -> Vec<Result<(Rc<str>, FragmentSource), FragmentMiss>>
+where
+    K: Kv,
+    C: Clock,
+    T: Timer,
+    Ca: Cache + Clone + 'static,
+{
+    join_all(fragments.iter().map(|fragment| fetch_one(fragment, deadline, io))).await
 }
 
-async fn fetch_one<K: Kv, C: Clock, T: Timer>(
-    hash: &str,
-    site: &str,
-    cache: &FragmentCache,
+async fn fetch_one<K, C, T, Ca>(
+    fragment: &FragmentRef<'_>,
     deadline: &Deadline,
-    kv: &K,
-    clock: &C,
-    timer: &T,
-) -> Result<(Rc<str>, FragmentSource), FragmentMiss> {
-    if let Some(html) = cache.get(hash) {
+    io: &FragmentIo<'_, K, C, T, Ca>,
+) -> Result<(Rc<str>, FragmentSource), FragmentMiss>
+where
+    K: Kv,
+    C: Clock,
+    T: Timer,
+    Ca: Cache + Clone + 'static,
+{
+    let hash = fragment.hash;
+    if let Some(html) = io.memory.get(hash) {
         return Ok((html, FragmentSource::Memory));
     }
-    let key = fragment_key(site, hash);
-    let html = match deadline.run(clock, timer, kv.get_text(&key)).await {
+    let key = cache_key(io.site, io.version, fragment);
+    // A cache that fails or is late is a miss, not an error.
+    if let Ok(Some(html)) = deadline.run(io.clock, io.timer, io.cache.get_text(&key)).await {
+        if sha256_hex(html.as_bytes()) == hash {
+            return Ok((io.memory.insert(hash, html), FragmentSource::Cache));
+        }
+    }
+    let html = match deadline
+        .run(io.clock, io.timer, io.kv.get_text(&fragment_key(io.site, hash)))
+        .await
+    {
         Err(_) => return Err(FragmentMiss::Timeout),
         Ok(Err(_)) => return Err(FragmentMiss::KvError),
         Ok(Ok(None)) => return Err(FragmentMiss::Missing),
@@ -89,5 +149,9 @@ async fn fetch_one<K: Kv, C: Clock, T: Timer>(
     if sha256_hex(html.as_bytes()) != hash {
         return Err(FragmentMiss::Corrupt);
     }
-    Ok((cache.insert(hash, html), FragmentSource::Kv))
+    let cache = io.cache.clone();
+    let (ttl_s, value) = (io.ttl_s, html.clone());
+    io.background
+        .spawn(Box::pin(async move { cache.put_text(&key, &value, ttl_s).await }));
+    Ok((io.memory.insert(hash, html), FragmentSource::Kv))
 }

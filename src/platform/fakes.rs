@@ -4,8 +4,13 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
-use super::{Clock, Kv, KvError, KvWrite, KvWriteError, ResponseHead, Timer};
+use super::{
+    Background, Cache, Clock, GenerateRequest, Generator, GeneratorAnswer, Kv, KvError, KvWrite,
+    KvWriteError, ResponseHead, Sanitized, Sanitizer, Timer,
+};
 
 /// How a [`MemoryKv`] answers for one key, beyond plain storage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,17 +144,17 @@ impl Kv for MemoryKv {
     }
 }
 
-/// A clock that only moves when told to.
-#[derive(Debug, Default)]
+/// A clock that only moves when told to; clones share the time.
+#[derive(Debug, Default, Clone)]
 pub struct ManualClock {
-    now: Cell<f64>,
+    now: Rc<Cell<f64>>,
 }
 
 impl ManualClock {
     /// A clock reading `now_ms`.
     pub fn at(now_ms: f64) -> Self {
         Self {
-            now: Cell::new(now_ms),
+            now: Rc::new(Cell::new(now_ms)),
         }
     }
 
@@ -219,5 +224,231 @@ impl ResponseHead for MemoryResponse {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.clone())
+    }
+}
+
+/// The Cache API in memory (TTL not simulated); clones share entries.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryCache {
+    entries: Rc<RefCell<HashMap<String, String>>>,
+    gets: Rc<Cell<usize>>,
+}
+
+impl MemoryCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The keys cached so far, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.entries.borrow().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// Stores `value` under `key` directly (to set up a test).
+    pub fn insert(&self, key: &str, value: &str) {
+        self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());
+    }
+
+    /// How many lookups were made.
+    pub fn gets(&self) -> usize {
+        self.gets.get()
+    }
+}
+
+impl Cache for MemoryCache {
+    fn get_text(&self, key: &str) -> impl Future<Output = Option<String>> {
+        self.gets.set(self.gets.get() + 1);
+        std::future::ready(self.entries.borrow().get(key).cloned())
+    }
+
+    fn put_text(&self, key: &str, value: &str, _ttl_s: u32) -> impl Future<Output = ()> {
+        self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());
+        std::future::ready(())
+    }
+}
+
+/// Background work held until the test runs it ("after the response").
+#[derive(Default)]
+pub struct DeferredTasks {
+    tasks: RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>>,
+}
+
+impl std::fmt::Debug for DeferredTasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DeferredTasks({} waiting)", self.tasks.borrow().len())
+    }
+}
+
+impl DeferredTasks {
+    /// No tasks yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Tasks waiting.
+    pub fn len(&self) -> usize {
+        self.tasks.borrow().len()
+    }
+
+    /// Whether no task is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.tasks.borrow().is_empty()
+    }
+
+    /// Takes the waiting tasks, to drive them with any executor.
+    pub fn take(&self) -> Vec<Pin<Box<dyn Future<Output = ()>>>> {
+        std::mem::take(&mut *self.tasks.borrow_mut())
+    }
+}
+
+impl Background for DeferredTasks {
+    fn spawn(&self, task: Pin<Box<dyn Future<Output = ()>>>) {
+        self.tasks.borrow_mut().push(task);
+    }
+}
+
+/// How a [`FakeGenerator`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FakeAnswer {
+    /// `200 text/html` with this body, at once.
+    Html(String),
+    /// `200 text/html` with this body after being polled once more (later
+    /// than an [`InstantTimer`] budget, ready in the background).
+    Slow(String),
+    /// This status and body.
+    Status(u16, String),
+    /// A body of another content type.
+    ContentType(String, String),
+    /// The connection fails.
+    Error,
+    /// Never answers.
+    Hang,
+}
+
+/// A generator that answers as scripted and records each request.
+#[derive(Debug, Clone)]
+pub struct FakeGenerator {
+    answer: Rc<RefCell<FakeAnswer>>,
+    requests: Rc<RefCell<Vec<GenerateRequest>>>,
+}
+
+impl FakeGenerator {
+    /// A generator that always answers `answer`.
+    pub fn answering(answer: FakeAnswer) -> Self {
+        Self {
+            answer: Rc::new(RefCell::new(answer)),
+            requests: Rc::default(),
+        }
+    }
+
+    /// Changes the answer for later calls.
+    pub fn set(&self, answer: FakeAnswer) {
+        *self.answer.borrow_mut() = answer;
+    }
+
+    /// Every request received, in order.
+    pub fn requests(&self) -> Vec<GenerateRequest> {
+        self.requests.borrow().clone()
+    }
+}
+
+impl Generator for FakeGenerator {
+    fn generate(
+        &self,
+        request: &GenerateRequest,
+    ) -> impl Future<Output = Result<GeneratorAnswer, String>> + 'static {
+        self.requests.borrow_mut().push(request.clone());
+        let answer = self.answer.borrow().clone();
+        async move {
+            let html = |body: String| GeneratorAnswer {
+                status: 200,
+                content_type: Some("text/html; charset=utf-8".to_owned()),
+                body,
+            };
+            match answer {
+                FakeAnswer::Html(body) => Ok(html(body)),
+                FakeAnswer::Slow(body) => {
+                    YieldOnce(false).await;
+                    Ok(html(body))
+                }
+                FakeAnswer::Status(status, body) => Ok(GeneratorAnswer { status, ..html(body) }),
+                FakeAnswer::ContentType(content_type, body) => Ok(GeneratorAnswer {
+                    content_type: Some(content_type),
+                    ..html(body)
+                }),
+                FakeAnswer::Error => Err("connection refused".to_owned()),
+                FakeAnswer::Hang => std::future::pending().await,
+            }
+        }
+    }
+}
+
+/// Pending once, then ready: "not yet" for a budget, done when polled again.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
+/// The control worker's sanitizer, in process: the publish-time HTML policy
+/// (ammonia) and a list of what was kept pending for approval.
+#[cfg(feature = "sanitize")]
+#[derive(Debug, Clone, Default)]
+pub struct InProcessSanitizer {
+    pending: Rc<RefCell<Vec<(GenerateRequest, String)>>>,
+}
+
+#[cfg(feature = "sanitize")]
+impl InProcessSanitizer {
+    /// What was kept pending for approval.
+    pub fn pending(&self) -> Vec<(GenerateRequest, String)> {
+        self.pending.borrow().clone()
+    }
+}
+
+#[cfg(feature = "sanitize")]
+impl Sanitizer for InProcessSanitizer {
+    fn sanitize(
+        &self,
+        request: &GenerateRequest,
+        html: &str,
+        approval: bool,
+    ) -> impl Future<Output = Result<Sanitized, String>> + 'static {
+        let result = match crate::publish::clean_html(html) {
+            Err(found) => Sanitized::Refused(found),
+            Ok(clean) if approval => {
+                self.pending.borrow_mut().push((request.clone(), clean));
+                Sanitized::Pending
+            }
+            Ok(clean) => Sanitized::Clean(clean),
+        };
+        std::future::ready(Ok(result))
+    }
+}
+
+/// A sanitizer that is not there (no control worker): every answer fails.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSanitizer;
+
+impl Sanitizer for NoSanitizer {
+    fn sanitize(
+        &self,
+        _request: &GenerateRequest,
+        _html: &str,
+        _approval: bool,
+    ) -> impl Future<Output = Result<Sanitized, String>> + 'static {
+        std::future::ready(Err("no sanitizer".to_owned()))
     }
 }

@@ -50,6 +50,82 @@ pub trait KvWrite: Kv {
     fn delete_key(&self, key: &str) -> impl Future<Output = Result<(), KvWriteError>>;
 }
 
+/// The per-location HTTP cache (the Workers Cache API), holding fragment
+/// HTML by URL-shaped key. Failures are misses: it is only a cache.
+pub trait Cache: Clone + 'static {
+    /// The cached text for `key`, if present and fresh.
+    fn get_text(&self, key: &str) -> impl Future<Output = Option<String>>;
+    /// Caches `value` under `key` for `ttl_s` seconds.
+    fn put_text(&self, key: &str, value: &str, ttl_s: u32) -> impl Future<Output = ()>;
+}
+
+/// A request to the origin's generator: only the segment's labels, never
+/// anything personal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct GenerateRequest {
+    /// The site.
+    pub site: String,
+    /// The block.
+    pub block: String,
+    /// The variant the decision chose (its precomputed HTML is the fallback).
+    pub variant: String,
+    /// The catalog version.
+    pub catalog_version: String,
+    /// Segment labels (`industry`, `role`, `company_size`, `lifecycle`), sorted.
+    pub segment: std::collections::BTreeMap<String, String>,
+}
+
+/// The generator's answer, as received (the core checks it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratorAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// The body (the adapter stops reading past the size cap).
+    pub body: String,
+}
+
+/// The origin's generator, reached over HTTP. Owned by background tasks,
+/// so cheap to clone and `'static`.
+pub trait Generator: Clone + 'static {
+    /// Asks for a fragment; `Err` says what failed (network, timeout). The
+    /// implementation bounds the whole call by its configured timeout.
+    fn generate(
+        &self,
+        request: &GenerateRequest,
+    ) -> impl Future<Output = Result<GeneratorAnswer, String>> + 'static;
+}
+
+/// What the sanitizer made of a generated fragment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sanitized {
+    /// Safe; the cleaned HTML may be served.
+    Clean(String),
+    /// Safe, but the block needs approval: kept pending for review, not served.
+    Pending,
+    /// Unsafe markup; refused, with what was found.
+    Refused(String),
+}
+
+/// The fragment sanitizer (in the control worker, over its service binding;
+/// natively the same code in-process).
+pub trait Sanitizer: Clone + 'static {
+    /// Checks `html` generated for `request`; `approval` keeps it pending.
+    fn sanitize(
+        &self,
+        request: &GenerateRequest,
+        html: &str,
+        approval: bool,
+    ) -> impl Future<Output = Result<Sanitized, String>> + 'static;
+}
+
+/// Work that continues after the response (`ctx.waitUntil`).
+pub trait Background {
+    /// Runs `task` to completion even after the response is sent.
+    fn spawn(&self, task: std::pin::Pin<Box<dyn Future<Output = ()>>>);
+}
+
 /// Wall-clock time in milliseconds since the Unix epoch.
 ///
 /// On Workers this is `Date.now()`, which only advances after I/O: good for

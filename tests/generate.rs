@@ -1,0 +1,309 @@
+//! Fragment caches and the origin's generator through the request flow over
+//! the fakes: cache tiers, a generator that is slow, failing, oversized or
+//! unsafe, coalescing, the breaker, approval. `InstantTimer` makes anything
+//! not ready at once "later than the budget"; `finish_background` plays what
+//! `waitUntil` runs after the response.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{fixture, World};
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+use tailor_edge::catalog::source::Bundle;
+use tailor_edge::catalog::{fragment_key, pointer_key};
+use tailor_edge::page::{PageRequest, Prepared};
+use tailor_edge::platform::fakes::{FakeAnswer, FakeGenerator, KvFault, MemoryKv};
+use tailor_edge::platform::Clock;
+use tailor_edge::profile::{sign, Key, KeyRing, Profile, Purpose, RequestContext};
+
+const SECRET: &str = "dGVzdC1vbmx5LXByb2ZpbGUta2V5LTMyLWJ5dGVzLWxvbmch";
+
+/// The fixture catalog with a generated CTA variant for CTOs and a hero
+/// that generates when no variant fits; `approval` on the CTA.
+fn catalog(approval: bool) -> Bundle {
+    let mut source: Value = serde_json::from_str(&fixture("catalog.json")).unwrap();
+    source["blocks"]["hero"]["generate"] = json!({ "unmatched": true });
+    source["blocks"]["cta"]["variants"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "id": "for-you", "html": "<a href=\"/x\">Placeholder</a>", "when": { "role": "cto" }, "generated": true }));
+    source["blocks"]["cta"]["generate"] = json!({ "approval": approval });
+    Bundle::from_source(&source.to_string(), |_| Err("no files".into())).unwrap()
+}
+
+fn world(answer: FakeAnswer) -> World {
+    let mut world = World::new(MemoryKv::with_entries(catalog(false).kv_entries()));
+    world.config.profile.keys = KeyRing::parse(&format!("k1:{SECRET}"), Purpose::ProfileCookie).0;
+    world.generator = Some(FakeGenerator::answering(answer));
+    world
+}
+
+fn cookie(world: &World, fields: &[(&str, &str)]) -> String {
+    let key = Key::derive("k1", SECRET, Purpose::ProfileCookie).unwrap();
+    let now = (world.clock.now_ms() / 1000.0) as u64;
+    let mut profile = Profile {
+        i: now - 10,
+        e: now + 3600,
+        c: "pa".into(),
+        ..Profile::default()
+    };
+    for (name, value) in fields {
+        match *name {
+            "industry" => profile.ind = Some((*value).into()),
+            "role" => profile.role = Some((*value).into()),
+            _ => unreachable!(),
+        }
+    }
+    format!(
+        "__Host-tailor_profile={}",
+        sign(&profile, &key, "__Host-tailor_profile").unwrap()
+    )
+}
+
+fn visit(world: &World, cookie: &str) -> Prepared {
+    world.prepare_for(
+        "/",
+        RequestContext {
+            cookie_header: Some(cookie),
+            ..RequestContext::default()
+        },
+    )
+}
+
+fn filled(prepared: &Prepared, block: &str) -> String {
+    prepared
+        .plan
+        .iter()
+        .find(|(name, _)| *name == block)
+        .map(|(_, fill)| fill.html.to_string())
+        .unwrap_or_default()
+}
+
+fn timing(prepared: &Prepared) -> String {
+    prepared.timing.header_value()
+}
+
+#[test]
+fn a_generated_fragment_that_answers_in_time_is_served_and_cached() {
+    let world = world(FakeAnswer::Html("<h1>Made for retail marketers</h1>".into()));
+    let marketer = cookie(&world, &[("industry", "retail"), ("role", "marketer")]);
+    let page = visit(&world, &marketer);
+    assert_eq!(filled(&page, "hero"), "<h1>Made for retail marketers</h1>");
+    assert!(timing(&page).contains("hero:generator"), "{}", timing(&page));
+    let requests = world.generator.as_ref().unwrap().requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        serde_json::to_value(&requests[0].segment).unwrap(),
+        json!({ "industry": "retail", "role": "marketer" }),
+        "only the segment's labels"
+    );
+    assert_eq!(
+        world
+            .cache
+            .keys()
+            .iter()
+            .filter(|k| k.contains("/generated/hero/"))
+            .count(),
+        1
+    );
+    // The next visitor of the same segment: no call.
+    let again = visit(&world, &marketer);
+    assert_eq!(filled(&again, "hero"), "<h1>Made for retail marketers</h1>");
+    assert_eq!(world.generator.as_ref().unwrap().requests().len(), 1);
+}
+
+#[test]
+fn a_slow_generator_never_holds_the_page_and_the_next_request_hits_the_cache() {
+    let world = world(FakeAnswer::Slow("<h1>Late but good</h1>".into()));
+    let marketer = cookie(&world, &[("industry", "retail"), ("role", "marketer")]);
+    let first = visit(&world, &marketer);
+    assert!(
+        filled(&first, "hero").contains("Made for you"),
+        "the default, now"
+    );
+    assert!(
+        timing(&first).contains("hero:generator-late"),
+        "{}",
+        timing(&first)
+    );
+    assert!(world.cache.keys().iter().all(|k| !k.contains("/generated/")));
+    world.finish_background();
+    // Another isolate at the same location: the Cache API has it.
+    let other = World {
+        cache: world.cache.clone(),
+        ..world_like(&world)
+    };
+    let second = visit(&other, &marketer);
+    assert_eq!(filled(&second, "hero"), "<h1>Late but good</h1>");
+    assert!(timing(&second).contains("hero:cache"), "{}", timing(&second));
+    assert!(other.generator.as_ref().unwrap().requests().is_empty());
+}
+
+/// A fresh isolate over the same KV and generator settings.
+fn world_like(world: &World) -> World {
+    let mut fresh = World::new(MemoryKv::with_entries(world.kv.snapshot()));
+    fresh.config = world.config.clone();
+    fresh.generator = Some(FakeGenerator::answering(FakeAnswer::Error));
+    fresh
+}
+
+#[test]
+fn a_thousand_concurrent_requests_for_one_uncached_fragment_make_one_generator_call() {
+    let world = world(FakeAnswer::Hang);
+    let marketer = cookie(&world, &[("industry", "retail"), ("role", "marketer")]);
+    let edge = world.edge();
+    let requests: Vec<PageRequest<'_>> = (0..1000)
+        .map(|_| PageRequest {
+            method: "GET",
+            path: "/",
+            has_range: false,
+            record_visit: false,
+            context: RequestContext {
+                cookie_header: Some(&marketer),
+                ..RequestContext::default()
+            },
+        })
+        .collect();
+    let now = world.clock.now_ms();
+    let pages = futures_executor::block_on(join_all(requests.iter().map(|r| edge.prepare(r, now))));
+    assert_eq!(world.generator.as_ref().unwrap().requests().len(), 1);
+    assert_eq!(world.generation.calls(), 1);
+    assert!(pages.iter().all(|p| filled(p, "hero").contains("Made for you")));
+    let fallbacks = world.generation.fallbacks();
+    assert_eq!(fallbacks.get("generator-late"), Some(&1));
+    assert_eq!(fallbacks.get("generator-in-flight"), Some(&999));
+}
+
+#[test]
+fn failing_answers_fall_back_and_are_never_cached() {
+    for (answer, label) in [
+        (
+            FakeAnswer::Status(503, "<h1>busy</h1>".into()),
+            "generator-failed",
+        ),
+        (FakeAnswer::Error, "generator-failed"),
+        (
+            FakeAnswer::ContentType("application/json".into(), "{}".into()),
+            "generator-failed",
+        ),
+        (FakeAnswer::Html("x".repeat(70 * 1024)), "generator-failed"),
+        (
+            FakeAnswer::Html("<h1>hi</h1><script>steal()</script>".into()),
+            "generator-unsafe",
+        ),
+    ] {
+        let world = world(answer.clone());
+        let page = visit(&world, &cookie(&world, &[("industry", "retail")]));
+        assert!(filled(&page, "hero").contains("Made for you"), "{answer:?}");
+        assert!(
+            timing(&page).contains(&format!("hero:{label}")),
+            "{answer:?}: {}",
+            timing(&page)
+        );
+        assert!(
+            world.cache.keys().iter().all(|k| !k.contains("/generated/")),
+            "{answer:?}"
+        );
+    }
+}
+
+#[test]
+fn the_breaker_stops_calling_a_failing_generator() {
+    let world = world(FakeAnswer::Error);
+    for industry in ["a1", "a2", "a3", "a4", "a5"] {
+        visit(&world, &cookie(&world, &[("industry", industry)]));
+    }
+    assert_eq!(world.generation.calls(), 3, "opened after three failures");
+    let page = visit(&world, &cookie(&world, &[("industry", "a6")]));
+    assert!(timing(&page).contains("hero:generator-open"));
+    // After the open period one trial goes through; success closes it.
+    world.clock.advance(31_000.0);
+    world
+        .generator
+        .as_ref()
+        .unwrap()
+        .set(FakeAnswer::Html("<p>back</p>".into()));
+    let page = visit(&world, &cookie(&world, &[("industry", "a7")]));
+    assert_eq!(filled(&page, "hero"), "<p>back</p>");
+    assert_eq!(world.generation.calls(), 4);
+}
+
+#[test]
+fn a_block_needing_approval_keeps_generated_content_pending_and_never_serves_it() {
+    let mut world = World::new(MemoryKv::with_entries(catalog(true).kv_entries()));
+    world.config.profile.keys = KeyRing::parse(&format!("k1:{SECRET}"), Purpose::ProfileCookie).0;
+    world.generator = Some(FakeGenerator::answering(FakeAnswer::Html(
+        "<a href=\"/p\">20% off</a>".into(),
+    )));
+    let cto = cookie(&world, &[("role", "cto")]);
+    let page = visit(&world, &cto);
+    assert_eq!(filled(&page, "cta"), "<a href=\"/x\">Placeholder</a>");
+    assert!(
+        timing(&page).contains("cta:generator-pending-approval"),
+        "{}",
+        timing(&page)
+    );
+    assert_eq!(
+        world.sanitizer.pending.borrow().as_slice(),
+        ["<a href=\"/p\">20% off</a>"]
+    );
+    assert!(world.cache.keys().iter().all(|k| !k.contains("/generated/cta/")));
+}
+
+#[test]
+fn visitors_without_segment_labels_or_consent_never_reach_the_generator() {
+    let world = world(FakeAnswer::Html("<h1>x</h1>".into()));
+    visit(&world, "");
+    let mut no_consent = cookie(&world, &[("industry", "retail")]);
+    no_consent.push_str("; tailor_optout=1");
+    world.prepare_for(
+        "/",
+        RequestContext {
+            cookie_header: Some(&no_consent),
+            global_privacy_control: true,
+            ..RequestContext::default()
+        },
+    );
+    assert!(world.generator.as_ref().unwrap().requests().is_empty());
+}
+
+#[test]
+fn published_fragments_are_cached_at_the_location_after_the_response() {
+    let world = World::new(MemoryKv::with_entries(catalog(false).kv_entries()));
+    let first = world.prepare("/");
+    assert!(
+        timing(&first).contains("0 memory 0 cache 3 kv"),
+        "{}",
+        timing(&first)
+    );
+    world.finish_background();
+    assert_eq!(
+        world
+            .cache
+            .keys()
+            .iter()
+            .filter(|k| k.contains("/fragment/"))
+            .count(),
+        3
+    );
+    // A new isolate at the same location, with KV failing for fragments: the Cache API serves.
+    let kv = MemoryKv::with_entries(world.kv.snapshot());
+    let bundle = catalog(false);
+    for hash in bundle.fragments.keys() {
+        kv.inject(&fragment_key("shop", hash), KvFault::Fail("down".into()));
+    }
+    let other = World {
+        cache: world.cache.clone(),
+        ..World::new(kv)
+    };
+    let page = other.prepare("/");
+    assert!(
+        timing(&page).contains("0 memory 3 cache 0 kv"),
+        "{}",
+        timing(&page)
+    );
+    assert_eq!(page.plan.len(), 3);
+    assert!(other.kv.reads().iter().all(|k| !k.contains("/fragment/")));
+    let _ = pointer_key("shop");
+}
