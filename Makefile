@@ -11,6 +11,7 @@ DEV_STATE := .wrangler/state
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV,
 ## with the control worker beside it (publish with `tailor catalog push --to http://127.0.0.1:8787`).
 dev: setup cli seed .dev.vars control/.dev.vars build-control
+	node scripts/demo-generator.mjs --port 8788 & trap "kill $$!" EXIT; \
 	$(WRANGLER) dev -c wrangler.toml -c control/wrangler.toml --ip 127.0.0.1 --port 8787 --persist-to $(DEV_STATE)
 
 ## test: every test (lint, native, bundle, end to end against wrangler dev).

@@ -25,3 +25,9 @@ pub fn history_key(site: &str) -> String {
 pub fn push_request_key(site: &str, id: &str) -> String {
     format!("tailor/{site}/push/{id}")
 }
+
+/// The key of a generated fragment kept for review (its block needs
+/// approval): block, variant and a hash of the segment and version.
+pub fn pending_key(site: &str, block: &str, variant: &str, segment_hash: &str) -> String {
+    format!("tailor/{site}/pending/{block}/{variant}/{segment_hash}")
+}

@@ -10,6 +10,7 @@
 //! | `tailor/{site}/fragment/{sha256}` | fragment HTML (immutable) |
 //! | `tailor/{site}/history` | the publisher's retained versions, newest first |
 //! | `tailor/{site}/push/{id}` | a used push request id (expires) |
+//! | `tailor/{site}/pending/{block}/{variant}/{hash}` | generated HTML awaiting approval |
 
 mod error;
 mod keys;
@@ -18,7 +19,7 @@ pub mod source;
 mod store;
 
 pub use error::{CatalogError, ValidationError};
-pub use keys::{fragment_key, history_key, manifest_key, pointer_key, push_request_key};
+pub use keys::{fragment_key, history_key, manifest_key, pending_key, pointer_key, push_request_key};
 pub use manifest::{
     is_valid_id, sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer,
     Variant, MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,

@@ -61,7 +61,8 @@ pub trait Cache: Clone + 'static {
 
 /// A request to the origin's generator: only the segment's labels, never
 /// anything personal.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GenerateRequest {
     /// The site.
     pub site: String,

@@ -15,9 +15,12 @@ use super::sanitize::sanitize_fragment;
 use super::signature::{verify, PushSecrets, SignatureHeaders, TOLERANCE_S};
 use super::{PUBLISH_PATH, ROLLBACK_PATH};
 use crate::api::ApiResponse;
+use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::catalog::source::{Bundle, SourceRules};
-use crate::catalog::{is_valid_id, push_request_key, ValidationError};
+use crate::catalog::{is_valid_id, pending_key, push_request_key, sha256_hex, ValidationError};
 use crate::config::ConfigWarning;
+use crate::fragments::generate::generated_key;
+use crate::platform::GenerateRequest;
 use crate::platform::KvWrite;
 use crate::targeting::RegexEngine;
 
@@ -330,4 +333,59 @@ fn refusal(error: &PublishError) -> ApiResponse {
         _ => json!({ "error": error.to_string() }),
     };
     ApiResponse::json(status, &body)
+}
+
+/// The control worker's internal endpoint for generated fragments (reached
+/// only over the page worker's service binding).
+pub const GENERATED_PATH: &str = "/__tailor/generated";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GeneratedBody {
+    request: GenerateRequest,
+    html: String,
+    approval: bool,
+}
+
+/// Sanitizes a generated fragment with the publish-time policy. For a block
+/// that needs approval, a safe fragment is stored as pending for review
+/// (never served); it goes live only through a publish. Answers
+/// `{"status": "clean", "html"}`, `{"status": "pending"}` or
+/// `{"status": "refused", "error"}`.
+pub async fn handle_generated<K: KvWrite>(body: &[u8], site: &str, kv: &K, now_ms: u64) -> ApiResponse {
+    if body.len() > 2 * MAX_FRAGMENT_BYTES {
+        return ApiResponse::error(413, "generated fragment too large");
+    }
+    let Ok(body) = serde_json::from_slice::<GeneratedBody>(body) else {
+        return ApiResponse::error(400, "expected {request, html, approval}");
+    };
+    let request = &body.request;
+    if request.site != site || !is_valid_id(&request.block) || !is_valid_id(&request.variant) {
+        return ApiResponse::error(400, "not a fragment of this site");
+    }
+    if body.html.len() > MAX_FRAGMENT_BYTES {
+        return ApiResponse::json(
+            200,
+            &json!({ "status": "refused", "error": "larger than 64 KiB" }),
+        );
+    }
+    let clean = match clean_html(&body.html) {
+        Ok(clean) => clean,
+        Err(error) => return ApiResponse::json(200, &json!({ "status": "refused", "error": error })),
+    };
+    if !body.approval {
+        return ApiResponse::json(200, &json!({ "status": "clean", "html": clean }));
+    }
+    let key_hash = sha256_hex(generated_key(request).as_bytes());
+    let key = pending_key(
+        site,
+        &request.block,
+        &request.variant,
+        key_hash.get(..32).unwrap_or(&key_hash),
+    );
+    let entry = json!({ "request": request, "html": clean, "generated_at_ms": now_ms });
+    match kv.put_text(&key, &entry.to_string(), None).await {
+        Ok(()) => ApiResponse::json(200, &json!({ "status": "pending" })),
+        Err(e) => ApiResponse::error(503, &e.to_string()),
+    }
 }

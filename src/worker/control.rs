@@ -18,7 +18,8 @@ use crate::page::path_of;
 use crate::platform::Clock;
 use crate::publish::signature::{SignatureHeaders, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use crate::publish::{
-    handle, route, too_large, PublishConfig, PublishGuard, PushIo, PushRequest, PUBLISH_VARS,
+    handle, handle_generated, route, too_large, PublishConfig, PublishGuard, PushIo, PushRequest,
+    GENERATED_PATH, PUBLISH_VARS,
 };
 
 /// The var values a configuration was parsed from, and the result.
@@ -65,6 +66,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 async fn serve(req: &Request, env: &Env) -> ApiResponse {
     let url = req.url();
     let path = path_of(&url);
+    if path == GENERATED_PATH && req.method() == "POST" {
+        let config = read_config(env);
+        let Some(body) = read_bytes(req).await else {
+            return ApiResponse::error(400, "the body could not be read");
+        };
+        let kv = WorkerKv::from_env(env);
+        let now_ms = DateClock.now_ms().max(0.0) as u64;
+        return handle_generated(&body, &config.site, &kv, now_ms).await;
+    }
     let action = match route(&req.method(), path) {
         None => {
             return ApiResponse::error(

@@ -13,6 +13,8 @@ mod regex;
 #[cfg(feature = "control")]
 mod control;
 #[cfg(not(feature = "control"))]
+mod generation;
+#[cfg(not(feature = "control"))]
 mod origin;
 #[cfg(not(feature = "control"))]
 mod page;

@@ -20,6 +20,7 @@ extern "C" {
     fn global_fetch(request: &Request) -> Result<Promise, JsValue>;
 
     /// Any binding with a `fetch(request)` method (assets, services).
+    #[derive(Clone)]
     pub type FetchBinding;
     #[wasm_bindgen(method, catch, js_name = fetch)]
     fn fetch(this: &FetchBinding, request: &Request) -> Result<Promise, JsValue>;

@@ -10,6 +10,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{Headers, Request, Response, ResponseInit};
 use worker::{event, Context, Env};
 
+use super::generation::{ControlSanitizer, HttpGenerator, WaitUntil, WorkerCache};
 use super::http::to_response;
 use super::origin::{fetch_binding, Origin};
 use super::platform::{DateClock, DelayTimer, WebResponseHead, WorkerKv};
@@ -18,10 +19,11 @@ use super::rewriter;
 use crate::api::{self, ApiResponse, Route};
 use crate::catalog::CatalogStore;
 use crate::config::{Config, VARS};
+use crate::fragments::generate::GeneratorState;
 use crate::fragments::FragmentCache;
 use crate::ofrep::{self, OfrepRoute};
 use crate::page::{
-    dispose, path_of, query_of, should_personalize, Disposition, Edge, HeaderEdit, PageRequest,
+    dispose, path_of, query_of, should_personalize, Disposition, Edge, Generation, HeaderEdit, PageRequest,
 };
 use crate::platform::Clock;
 use crate::profile::{preview_enabled, resolve, PreviewKeys, ProfileSource, RejectionCounts, RequestContext};
@@ -30,7 +32,8 @@ use wasm_bindgen_futures::JsFuture;
 /// What an isolate keeps between requests: immutable, content-keyed data only.
 struct Isolate {
     catalog: CatalogStore,
-    fragments: OnceCell<FragmentCache>,
+    fragments: OnceCell<Rc<FragmentCache>>,
+    generation: Rc<GeneratorState>,
     refused_cookies: RejectionCounts,
 }
 
@@ -38,6 +41,7 @@ thread_local! {
     static ISOLATE: Rc<Isolate> = Rc::new(Isolate {
         catalog: CatalogStore::new(),
         fragments: OnceCell::new(),
+        generation: Rc::new(GeneratorState::new()),
         refused_cookies: RejectionCounts::default(),
     });
 }
@@ -55,9 +59,9 @@ fn cf_string(req: &Request, name: &str) -> Option<String> {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let origin = Origin::from_env(&env);
-    match serve(&req, &env, &origin).await {
+    match serve(&req, &env, &ctx, &origin).await {
         Ok(response) => Ok(response),
         // The origin itself could not be reached: there is no page to serve.
         Err(error) => {
@@ -191,14 +195,14 @@ fn read_config(env: &Env) -> Rc<Config> {
     config
 }
 
-async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, JsValue> {
+async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Result<Response, JsValue> {
     let facts = RequestFacts::read(req);
     let path = path_of(&facts.url);
     if let Some(route) = ofrep::route(&facts.method, path) {
         let config = read_config(env);
         let preflight = route == Ok(OfrepRoute::Preflight);
         let mut response = match route {
-            Ok(route) => serve_ofrep(route, req, env, &facts, &config).await,
+            Ok(route) => serve_ofrep(route, req, env, ctx, &facts, &config).await,
             Err(response) => response,
         };
         response.headers.extend(ofrep::cors_headers(
@@ -213,7 +217,7 @@ async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, Js
     }
     if let Some(route) = api::route(&facts.method, path) {
         let response = match route {
-            Ok(route) => serve_api(route, req, env, &facts).await,
+            Ok(route) => serve_api(route, req, env, ctx, &facts).await,
             Err(response) => response,
         };
         return to_response(&response);
@@ -232,8 +236,8 @@ async fn serve(req: &Request, env: &Env, origin: &Origin) -> Result<Response, Js
     let config = read_config(env);
     let seen = facts.clone().with_dev_overrides(&config, req);
     let isolate = ISOLATE.with(Rc::clone);
-    let kv = WorkerKv::from_env(env);
-    let edge = edge(&config, &isolate, &kv);
+    let platform = RequestPlatform::new(env, ctx, &config);
+    let edge = edge(&config, &isolate, &platform);
     let preview = preview_keys(&config, &seen);
     let page = PageRequest {
         context: seen.context(preview),
@@ -282,17 +286,64 @@ async fn forward_to_control(req: &Request, env: &Env) -> Result<Response, JsValu
     }
 }
 
+/// One request's handles on the platform.
+struct RequestPlatform<'a> {
+    kv: WorkerKv,
+    cache: WorkerCache,
+    background: WaitUntil<'a>,
+    /// The generator and the sanitizer its answers go through; both are
+    /// needed (no generated HTML is served unsanitized).
+    generation: Option<(HttpGenerator, ControlSanitizer)>,
+}
+
+impl<'a> RequestPlatform<'a> {
+    fn new(env: &Env, ctx: &'a Context, config: &Config) -> Self {
+        let generation = match (&config.generator_url, fetch_binding(env, CONTROL_BINDING)) {
+            (Some(url), Some(control)) => Some((
+                HttpGenerator {
+                    url: url.clone(),
+                    timeout_ms: config.generator_timeout_ms,
+                },
+                ControlSanitizer(control),
+            )),
+            (Some(_), None) => {
+                worker::console_warn!(
+                    "tailor: TAILOR_GENERATOR_URL needs the CONTROL binding (sanitizer); no generation"
+                );
+                None
+            }
+            _ => None,
+        };
+        Self {
+            kv: WorkerKv::from_env(env),
+            cache: WorkerCache::default_cache(),
+            background: WaitUntil(ctx),
+            generation,
+        }
+    }
+}
+
 /// The core's flow over this isolate's memory and the Workers platform.
 fn edge<'a>(
     config: &'a Config,
     isolate: &'a Isolate,
-    kv: &'a WorkerKv,
-) -> Edge<'a, WorkerKv, DateClock, DelayTimer> {
+    platform: &'a RequestPlatform<'_>,
+) -> Edge<'a, WorkerKv, DateClock, DelayTimer, WorkerCache, HttpGenerator, ControlSanitizer> {
     Edge {
         config,
         catalog: &isolate.catalog,
         fragments: isolate.fragments.get_or_init(|| config.fragment_cache()),
-        kv,
+        cache: &platform.cache,
+        background: &platform.background,
+        generation: platform
+            .generation
+            .as_ref()
+            .map(|(generator, sanitizer)| Generation {
+                generator,
+                sanitizer,
+                state: &isolate.generation,
+            }),
+        kv: &platform.kv,
         clock: &DateClock,
         timer: &DelayTimer,
         regex: &JsRegex,
@@ -323,7 +374,13 @@ fn count_refusal(isolate: &Isolate, source: &ProfileSource) {
 }
 
 /// `/__tailor/…`: our own endpoints. Never the origin's.
-async fn serve_api(route: Route, req: &Request, env: &Env, facts: &RequestFacts) -> ApiResponse {
+async fn serve_api(
+    route: Route,
+    req: &Request,
+    env: &Env,
+    ctx: &Context,
+    facts: &RequestFacts,
+) -> ApiResponse {
     let config = read_config(env);
     let facts = &facts.clone().with_dev_overrides(&config, req);
     let preview = preview_keys(&config, facts);
@@ -339,8 +396,8 @@ async fn serve_api(route: Route, req: &Request, env: &Env, facts: &RequestFacts)
         };
     }
     let isolate = ISOLATE.with(Rc::clone);
-    let kv = WorkerKv::from_env(env);
-    let edge = edge(&config, &isolate, &kv);
+    let platform = RequestPlatform::new(env, ctx, &config);
+    let edge = edge(&config, &isolate, &platform);
     let now_s = (DateClock.now_ms() / 1000.0) as u64;
     let prepare = |path: String| {
         let context = facts.context(preview);
@@ -393,6 +450,7 @@ async fn serve_ofrep(
     route: OfrepRoute,
     req: &Request,
     env: &Env,
+    ctx: &Context,
     facts: &RequestFacts,
     config: &Config,
 ) -> ApiResponse {
@@ -439,8 +497,8 @@ async fn serve_ofrep(
         visitor
     };
     let isolate = ISOLATE.with(Rc::clone);
-    let kv = WorkerKv::from_env(env);
-    let edge = edge(config, &isolate, &kv);
+    let platform = RequestPlatform::new(env, ctx, config);
+    let edge = edge(config, &isolate, &platform);
     match (edge.decide_all(&visitor).await, key) {
         (Ok((catalog, decisions)), None) => ofrep::bulk(&catalog, &decisions, facts.if_none_match.as_deref()),
         (Ok((catalog, decisions)), Some(key)) => ofrep::single(key, &catalog, &decisions),

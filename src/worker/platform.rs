@@ -89,6 +89,7 @@ impl crate::platform::KvWrite for WorkerKv {
 }
 
 /// `Date.now()`.
+#[derive(Clone, Copy)]
 pub struct DateClock;
 
 impl Clock for DateClock {
@@ -99,6 +100,7 @@ impl Clock for DateClock {
 
 /// `setTimeout`, through the `worker` crate's `Delay`.
 #[cfg(not(feature = "control"))]
+#[derive(Clone, Copy)]
 pub struct DelayTimer;
 
 #[cfg(not(feature = "control"))]
