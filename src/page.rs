@@ -191,7 +191,7 @@ pub struct Edge<'a, K, C, T, Ca, G, S> {
     /// Settings.
     pub config: &'a Config,
     /// The isolate's catalog.
-    pub catalog: &'a CatalogStore,
+    pub catalog: &'a Rc<CatalogStore>,
     /// The isolate's fragments.
     pub fragments: &'a Rc<FragmentCache>,
     /// The per-location cache (Cache API).
@@ -207,12 +207,12 @@ pub struct Edge<'a, K, C, T, Ca, G, S> {
     /// Timers.
     pub timer: &'a T,
     /// The regex engine conditions are compiled with.
-    pub regex: &'a dyn RegexEngine,
+    pub regex: &'static dyn RegexEngine,
 }
 
 impl<K, C, T, Ca, G, S> Edge<'_, K, C, T, Ca, G, S>
 where
-    K: Kv,
+    K: Kv + Clone + 'static,
     C: Clock + Clone + 'static,
     T: Timer + Clone + 'static,
     Ca: Cache,
@@ -237,7 +237,7 @@ where
         let refresh = self.config.catalog_refresh_ms;
         let loaded = self
             .catalog
-            .load(site, refresh, &deadline, &self.catalog_io())
+            .load_or_revalidate(site, refresh, &deadline, &self.catalog_io(), self.background)
             .await
             .map_err(|e| e.label())?;
         let now_s = (self.clock.now_ms() / 1000.0).max(0.0) as u64;
@@ -254,7 +254,7 @@ where
         let refresh = self.config.catalog_refresh_ms;
         let Ok(loaded) = self
             .catalog
-            .load(site, refresh, &deadline, &self.catalog_io())
+            .load_or_revalidate(site, refresh, &deadline, &self.catalog_io(), self.background)
             .await
         else {
             return Vec::new();
@@ -468,7 +468,7 @@ where
         let refresh = self.config.catalog_refresh_ms;
         let loaded = self
             .catalog
-            .load(site, refresh, &deadline, &self.catalog_io())
+            .load_or_revalidate(site, refresh, &deadline, &self.catalog_io(), self.background)
             .await;
         let t1 = self.clock.now_ms();
         let loaded = match loaded {
@@ -568,7 +568,7 @@ where
 
 impl<K, C, T, Ca, G, S> Edge<'_, K, C, T, Ca, G, S>
 where
-    K: Kv,
+    K: Kv + Clone + 'static,
     C: Clock + Clone + 'static,
     T: Timer + Clone + 'static,
     Ca: Cache,

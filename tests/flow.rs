@@ -98,12 +98,59 @@ fn within_the_refresh_interval_no_kv_read_happens_at_all() {
     world.prepare("/");
     assert_eq!(world.kv.reads().len(), after_first);
     world.clock.advance(6_000.0);
-    world.prepare("/");
+    let stale = world.prepare("/");
+    assert!(stale.timing.header_value().contains("memory-revalidating"));
+    assert_eq!(
+        world.kv.reads().len(),
+        after_first,
+        "the check runs after the response"
+    );
+    world.finish_background();
     assert_eq!(
         world.kv.reads().len(),
         after_first + 1,
         "only the pointer is read again"
     );
+}
+
+#[test]
+fn a_due_pointer_check_runs_in_the_background_and_the_next_request_sees_the_new_version() {
+    let mut world = World::new(published_kv());
+    world.config.catalog_refresh_ms = 10_000;
+    let first = world.prepare("/");
+    let source = fixture("catalog.json").replace("Made for you — at the edge", "Fresh from a new publish");
+    let updated = tailor_edge::catalog::source::Bundle::from_source(&source, |_| Err(String::new())).unwrap();
+    for (key, value) in updated.kv_entries() {
+        world.kv.put(&key, &value);
+    }
+    world.clock.advance(11_000.0);
+    let during = world.prepare("/");
+    assert_eq!(
+        during.catalog.as_ref().unwrap().manifest.version,
+        first.catalog.as_ref().unwrap().manifest.version,
+        "served from memory at once"
+    );
+    world.finish_background();
+    let after = world.prepare("/");
+    assert_eq!(
+        after.catalog.as_ref().unwrap().manifest.version,
+        updated.manifest.version
+    );
+}
+
+#[test]
+fn a_failing_kv_is_not_asked_again_until_the_refresh_interval_passes() {
+    let mut world = World::new(published_kv());
+    world.config.catalog_refresh_ms = 10_000;
+    world.prepare("/");
+    world.kv.inject(&pointer_key("shop"), KvFault::Hang);
+    world.clock.advance(11_000.0);
+    world.prepare("/");
+    world.finish_background();
+    let reads = world.kv.reads().len();
+    let page = world.prepare("/");
+    assert_eq!(page.outcome, Outcome::Personalize);
+    assert_eq!(world.kv.reads().len(), reads, "backed off after the failed check");
 }
 
 #[test]

@@ -484,7 +484,7 @@ fn render(page: &Path, catalog: &Path, path: &str, cookie: Option<&str>, gpc: bo
     }
     config.site = Some(bundle.manifest.site.clone());
     let cookie_header = cookie.map(|value| format!("{}={value}", config.profile.cookie_name));
-    let store = CatalogStore::new();
+    let store = std::rc::Rc::new(CatalogStore::new());
     let clock = ManualClock::at(now_ms());
     let fragments = config.fragment_cache();
     let background = DeferredTasks::new();

@@ -9,7 +9,7 @@
 //! the manifest it names, or a manifest before its fragments: a warm isolate
 //! then keeps serving its last good version until the new one is whole here.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -20,7 +20,7 @@ use super::keys::{fragment_key, manifest_key, pointer_key};
 use super::manifest::{Manifest, Pointer};
 use crate::budget::Deadline;
 use crate::decide::CompiledCatalog;
-use crate::platform::{Clock, Kv, Timer};
+use crate::platform::{Background, Clock, Kv, Timer};
 use crate::targeting::RegexEngine;
 
 /// Where a loaded catalog came from.
@@ -34,6 +34,9 @@ pub enum Freshness {
     Loaded,
     /// KV failed; the last good manifest is served instead.
     LastKnownGood(CatalogError),
+    /// From isolate memory while the pointer is re-read in the background
+    /// (stale-while-revalidate).
+    Revalidating,
 }
 
 impl Freshness {
@@ -44,6 +47,7 @@ impl Freshness {
             Self::Confirmed => "confirmed",
             Self::Loaded => "kv",
             Self::LastKnownGood(_) => "last-known-good",
+            Self::Revalidating => "memory-revalidating",
         }
     }
 }
@@ -72,14 +76,18 @@ pub struct CatalogIo<'a, K, C, T> {
     pub clock: &'a C,
     /// Timers.
     pub timer: &'a T,
-    /// The regex engine.
-    pub regex: &'a dyn RegexEngine,
+    /// The regex engine (a unit struct: `&NativeRegex`, `&JsRegex`).
+    pub regex: &'static dyn RegexEngine,
 }
+
+/// How long a background refresh may wait for KV.
+pub const REVALIDATE_BUDGET_MS: u32 = 5_000;
 
 /// The isolate's copy of a site's live catalog.
 #[derive(Debug, Default)]
 pub struct CatalogStore {
     live: RefCell<Live>,
+    revalidating: Cell<bool>,
 }
 
 impl CatalogStore {
@@ -121,13 +129,75 @@ impl CatalogStore {
                 Ok(loaded)
             }
             Err(error) => match cached {
-                Some(catalog) => Ok(LoadedCatalog {
-                    catalog,
-                    freshness: Freshness::LastKnownGood(error),
-                }),
+                Some(catalog) => {
+                    // Back off: the next read waits for the refresh interval,
+                    // so a failing or slow KV does not cost every request its budget.
+                    self.live.borrow_mut().checked_at_ms = Some(now);
+                    Ok(LoadedCatalog {
+                        catalog,
+                        freshness: Freshness::LastKnownGood(error),
+                    })
+                }
                 None => Err(error),
             },
         }
+    }
+
+    /// Like [`CatalogStore::load`], but once the isolate has a catalog and
+    /// `refresh_ms` is not 0, a due pointer check runs in the background:
+    /// the request is served from memory at once and the next one sees
+    /// what the check found (stale-while-revalidate, by hand: the Cache API
+    /// ignores the directive). One check at a time per isolate.
+    pub async fn load_or_revalidate<K, C, T>(
+        self: &Rc<Self>,
+        site: &str,
+        refresh_ms: u32,
+        deadline: &Deadline,
+        io: &CatalogIo<'_, K, C, T>,
+        background: &dyn Background,
+    ) -> Result<LoadedCatalog, CatalogError>
+    where
+        K: Kv + Clone + 'static,
+        C: Clock + Clone + 'static,
+        T: Timer + Clone + 'static,
+    {
+        let now = io.clock.now_ms();
+        let (cached, checked_at) = {
+            let live = self.live.borrow();
+            (live.catalog.clone(), live.checked_at_ms)
+        };
+        let (Some(catalog), Some(at)) = (cached, checked_at) else {
+            return self.load(site, refresh_ms, deadline, io).await;
+        };
+        if refresh_ms == 0 {
+            return self.load(site, refresh_ms, deadline, io).await;
+        }
+        if now - at < f64::from(refresh_ms) {
+            return Ok(LoadedCatalog {
+                catalog,
+                freshness: Freshness::Memory,
+            });
+        }
+        if !self.revalidating.replace(true) {
+            let (store, site) = (self.clone(), site.to_owned());
+            let (kv, clock, timer, regex) = (io.kv.clone(), io.clock.clone(), io.timer.clone(), io.regex);
+            background.spawn(Box::pin(async move {
+                let io = CatalogIo {
+                    kv: &kv,
+                    clock: &clock,
+                    timer: &timer,
+                    regex,
+                };
+                let deadline = Deadline::new(clock.now_ms(), REVALIDATE_BUDGET_MS);
+                // Failures keep the catalog in memory (and back off) inside `load`.
+                let _ = store.load(&site, 0, &deadline, &io).await;
+                store.revalidating.set(false);
+            }));
+        }
+        Ok(LoadedCatalog {
+            catalog,
+            freshness: Freshness::Revalidating,
+        })
     }
 
     async fn refresh<K: Kv, C: Clock, T: Timer>(

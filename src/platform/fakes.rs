@@ -21,14 +21,15 @@ pub enum KvFault {
     Hang,
 }
 
-/// A key-value store in memory, with injectable faults per key.
-#[derive(Debug, Default)]
+/// A key-value store in memory, with injectable faults per key; clones
+/// share the store (as two handles on one KV namespace do).
+#[derive(Debug, Default, Clone)]
 pub struct MemoryKv {
-    values: RefCell<HashMap<String, String>>,
-    faults: RefCell<HashMap<String, KvFault>>,
-    reads: RefCell<Vec<String>>,
-    writes: RefCell<Vec<String>>,
-    failing_writes: RefCell<Vec<String>>,
+    values: Rc<RefCell<HashMap<String, String>>>,
+    faults: Rc<RefCell<HashMap<String, KvFault>>>,
+    reads: Rc<RefCell<Vec<String>>>,
+    writes: Rc<RefCell<Vec<String>>>,
+    failing_writes: Rc<RefCell<Vec<String>>>,
 }
 
 impl MemoryKv {

@@ -31,7 +31,7 @@ use wasm_bindgen_futures::JsFuture;
 
 /// What an isolate keeps between requests: immutable, content-keyed data only.
 struct Isolate {
-    catalog: CatalogStore,
+    catalog: Rc<CatalogStore>,
     fragments: OnceCell<Rc<FragmentCache>>,
     generation: Rc<GeneratorState>,
     refused_cookies: RejectionCounts,
@@ -39,7 +39,7 @@ struct Isolate {
 
 thread_local! {
     static ISOLATE: Rc<Isolate> = Rc::new(Isolate {
-        catalog: CatalogStore::new(),
+        catalog: Rc::new(CatalogStore::new()),
         fragments: OnceCell::new(),
         generation: Rc::new(GeneratorState::new()),
         refused_cookies: RejectionCounts::default(),

@@ -15,6 +15,7 @@ use crate::platform::{Clock, Kv, KvError};
 pub const CATALOG_BINDING: &str = "CATALOG";
 
 /// Workers KV through the `CATALOG` binding.
+#[derive(Clone)]
 pub struct WorkerKv(Option<KvStore>);
 
 impl WorkerKv {

@@ -72,7 +72,7 @@ impl Sanitizer for TestSanitizer {
 /// One isolate's worth of state over the fakes.
 pub struct World {
     pub config: Config,
-    pub catalog: CatalogStore,
+    pub catalog: Rc<CatalogStore>,
     pub fragments: Rc<FragmentCache>,
     pub kv: MemoryKv,
     pub clock: ManualClock,
@@ -93,7 +93,7 @@ impl World {
         Self {
             fragments: config.fragment_cache(),
             config,
-            catalog: CatalogStore::new(),
+            catalog: Rc::new(CatalogStore::new()),
             kv,
             clock: ManualClock::at(1_700_000_000_000.0),
             cache: MemoryCache::new(),

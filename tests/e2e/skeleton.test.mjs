@@ -43,7 +43,8 @@ test('marked blocks are filled from the catalog in KV by the native rewriter', {
   assert.equal(res.status, 200);
   const body = await res.text();
   assert.match(body, /<tailor-block name="hero"><h1 class="hero">Made for you — at the edge<\/h1><\/tailor-block>/);
-  assert.match(body, /<tailor-block name="cta"><a class="btn" href="\/start">Start now ✓<\/a><\/tailor-block>/);
+  // Published through the sanitizer: links gain rel="noopener noreferrer".
+  assert.match(body, /<tailor-block name="cta"><a class="btn" href="\/start" rel="noopener noreferrer">Start now ✓<\/a><\/tailor-block>/);
   assert.match(body, /<TAILOR-BLOCK NAME="banner"><p>Ünïcödé bänner · 日本語<\/p><\/TAILOR-BLOCK>/);
   assert.match(body, /Kept: the catalog does not know this block/);
   assert.match(body, /var s = '<tailor-block name="hero">in a script<\/tailor-block>';/);
