@@ -34,6 +34,7 @@ pub const VARS: &[&str] = &[
     "TAILOR_FRAGMENT_TTL_S",
     "TAILOR_GENERATOR_URL",
     "TAILOR_GENERATOR_TIMEOUT_MS",
+    "TAILOR_EVENTS_URL",
 ];
 
 /// Settings of one worker deployment.
@@ -52,6 +53,9 @@ pub struct Config {
     pub fragment_ttl_s: u32,
     /// `TAILOR_GENERATOR_URL`: the origin's generator (`https://…`); none: no generation.
     pub generator_url: Option<String>,
+    /// `TAILOR_EVENTS_URL`: where exposure and conversion events are POSTed
+    /// as NDJSON; none: no events.
+    pub events_url: Option<String>,
     /// `TAILOR_GENERATOR_TIMEOUT_MS`: how long a generator call may run in
     /// all (the page waits only for its budget; the rest is background).
     pub generator_timeout_ms: u32,
@@ -90,6 +94,7 @@ impl Default for Config {
             fragment_cache_bytes: crate::fragments::DEFAULT_FRAGMENT_CACHE_BYTES,
             fragment_ttl_s: crate::fragments::DEFAULT_FRAGMENT_TTL_S,
             generator_url: None,
+            events_url: None,
             generator_timeout_ms: DEFAULT_GENERATOR_TIMEOUT_MS,
             profile: ProfileSettings::default(),
             preview_mode: false,
@@ -238,6 +243,21 @@ impl Config {
                 warnings.push(warning(
                     "TAILOR_GENERATOR_URL",
                     "not an http(s) URL; no generator is called",
+                ));
+            }
+        }
+        if let Some(url) = var("TAILOR_EVENTS_URL")
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+        {
+            if (url.starts_with("https://") || url.starts_with("http://"))
+                && !url.contains(char::is_whitespace)
+            {
+                config.events_url = Some(url);
+            } else {
+                warnings.push(warning(
+                    "TAILOR_EVENTS_URL",
+                    "not an http(s) URL; no events are sent",
                 ));
             }
         }

@@ -19,6 +19,7 @@
 //! | [`targeting`] | GrowthBook's condition language, compiled once per catalog |
 //! | [`experiment`] | GrowthBook's hashing and bucketing |
 //! | [`publish`] | signed pushes, atomic publish, rollback, the fragment sanitizer |
+//! | [`events`] | exposure and conversion events, beacons, the stats aggregator |
 //! | [`fragments`] | content-addressed fragment HTML: memory, then KV |
 //! | [`rewrite`] | the rewrite plan; the native `lol_html` engine |
 //! | [`budget`] | the per-request deadline |
@@ -31,6 +32,7 @@ pub mod budget;
 pub mod catalog;
 pub mod config;
 pub mod decide;
+pub mod events;
 pub mod experiment;
 pub mod fragments;
 pub mod ofrep;

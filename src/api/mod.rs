@@ -13,6 +13,18 @@ pub use preview::{
 };
 pub use why::{why_choice, why_page};
 
+const EVENTS_SCRIPT: &str = include_str!("assets/events.js");
+
+/// `GET /__tailor/events.js`: the optional click reporter.
+pub fn events_script() -> ApiResponse {
+    let mut response = ApiResponse::script(EVENTS_SCRIPT);
+    response.headers.retain(|(name, _)| *name != "cache-control");
+    response
+        .headers
+        .push(("cache-control", "public, max-age=3600".to_owned()));
+    response
+}
+
 /// The path prefix of every Tailor endpoint.
 pub const PREFIX: &str = "/__tailor/";
 /// Largest form body accepted.
@@ -37,6 +49,10 @@ pub enum Route {
     PreviewProfile,
     /// `POST /__tailor/preview/force`
     PreviewForce,
+    /// `POST /__tailor/event` (conversion beacon)
+    Event,
+    /// `GET /__tailor/events.js` (the optional click reporter)
+    EventsScript,
 }
 
 impl Route {
@@ -68,9 +84,11 @@ pub fn route(method: &str, path: &str) -> Option<Result<Route, ApiResponse>> {
         ("preview/gallery", true, _) => Route::PreviewGallery,
         ("preview/profile", _, true) => Route::PreviewProfile,
         ("preview/force", _, true) => Route::PreviewForce,
+        ("event", _, true) => Route::Event,
+        ("events.js", true, _) => Route::EventsScript,
         (
             "decide" | "why" | "preview" | "preview.js" | "preview/gallery" | "preview/profile"
-            | "preview/force",
+            | "preview/force" | "event" | "events.js",
             _,
             _,
         ) => return Some(Err(ApiResponse::error(405, "method not allowed"))),

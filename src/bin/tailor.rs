@@ -10,6 +10,8 @@
 //!   VERSION` points the site back at a retained version.
 //! - `tailor catalog kv-bulk FILE` writes its KV layout as JSON for
 //!   `wrangler kv bulk put`.
+//! - `tailor stats aggregate EVENTS.ndjson` turns events into per-variant
+//!   Beta posteriors; `tailor catalog push --stats` publishes them.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,13 +23,14 @@ use clap::{Parser, Subcommand};
 use tailor_edge::catalog::source::{inline_files, Bundle, SourceRules};
 use tailor_edge::catalog::{pointer_key, CatalogStore, ValidationError};
 use tailor_edge::config::Config;
+use tailor_edge::events::aggregate::{aggregate, apply_to_source, Stats};
 use tailor_edge::page::{dispose, Disposition, Edge, PageRequest};
 use tailor_edge::platform::fakes::{
     DeferredTasks, FakeGenerator, ManualClock, MemoryCache, MemoryKv, MemoryResponse, NeverTimer, NoSanitizer,
 };
 use tailor_edge::platform::Clock;
 use tailor_edge::profile::{sign, verify, Profile, ProfileSettings, Rejection, RequestContext};
-use tailor_edge::publish::{clean_html, signature, PUBLISH_PATH, ROLLBACK_PATH};
+use tailor_edge::publish::{clean_html, prepare, signature, PUBLISH_PATH, ROLLBACK_PATH};
 use tailor_edge::rewrite::native;
 use tailor_edge::targeting::NativeRegex;
 
@@ -77,6 +80,24 @@ enum Command {
     Profile {
         #[command(subcommand)]
         command: ProfileCommand,
+    },
+    /// Event statistics for the bandit.
+    Stats {
+        #[command(subcommand)]
+        command: StatsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatsCommand {
+    /// Turns exposure and conversion events (NDJSON) into per-variant Beta
+    /// posteriors per block and segment (a stats document).
+    Aggregate {
+        /// The events file (one JSON event per line), `-` for standard input.
+        events: PathBuf,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -128,6 +149,10 @@ enum CatalogCommand {
         /// The site's base URL (`https://www.example.com`, `http://127.0.0.1:8787`).
         #[arg(long)]
         to: String,
+        /// A stats document (`tailor stats aggregate`): its posteriors become
+        /// the `bandit.arms` of the blocks that declare a bandit.
+        #[arg(long)]
+        stats: Option<PathBuf>,
     },
     /// Prints the self-contained set a push sends: the source file with every
     /// variant's `file` read into `html` (to push with your own client).
@@ -178,6 +203,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Profile { command } => profile_command(command),
+        Command::Stats { command } => stats_command(command),
         Command::Render {
             page,
             catalog,
@@ -200,11 +226,16 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Catalog {
-            command: CatalogCommand::Push { file, to },
+            command: CatalogCommand::Push { file, to, stats },
         } => {
             // Checked here first, with the worker's own rules, for a quick local answer.
             load_bundle(&file)?;
-            send_signed(&to, PUBLISH_PATH, inlined(&file)?.into_bytes())
+            let mut body = inlined(&file)?;
+            if let Some(stats) = stats {
+                body = with_stats(&body, &stats)?;
+                prepare(&body, &NativeRegex).map_err(|problems| listed(&file, &problems))?;
+            }
+            send_signed(&to, PUBLISH_PATH, body.into_bytes())
         }
         Command::Catalog {
             command: CatalogCommand::Inline { file },
@@ -241,6 +272,40 @@ fn run(cli: Cli) -> Result<(), String> {
                     Ok(())
                 }
             }
+        }
+    }
+}
+
+/// The inlined catalog `source` with the posteriors of `stats_file` in its bandits.
+fn with_stats(source: &str, stats_file: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(stats_file).map_err(|e| format!("{}: {e}", stats_file.display()))?;
+    let stats: Stats = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a stats document: {e}", stats_file.display()))?;
+    let mut doc: serde_json::Value = serde_json::from_str(source).map_err(|e| e.to_string())?;
+    let updated = apply_to_source(&mut doc, &stats);
+    eprintln!(
+        "tailor: bandit statistics for {} block(s): {}",
+        updated.len(),
+        updated.join(", ")
+    );
+    Ok(doc.to_string())
+}
+
+fn stats_command(command: StatsCommand) -> Result<(), String> {
+    let StatsCommand::Aggregate { events, out } = command;
+    let text = if events.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?
+    } else {
+        std::fs::read_to_string(&events).map_err(|e| format!("{}: {e}", events.display()))?
+    };
+    let stats = aggregate(text.lines());
+    let json = serde_json::to_string_pretty(&stats).map_err(|e| e.to_string())?;
+    eprintln!("tailor: {} events, {} lines skipped", stats.events, stats.skipped);
+    match out {
+        Some(path) => std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display())),
+        None => {
+            println!("{json}");
+            Ok(())
         }
     }
 }

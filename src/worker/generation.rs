@@ -6,22 +6,16 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use js_sys::{Promise, Reflect};
+use js_sys::Reflect;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, RequestInit, Response, ResponseInit};
 use worker::Context;
 
-use super::origin::FetchBinding;
+use super::origin::{global_fetch, FetchBinding};
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::platform::{Background, Cache, GenerateRequest, Generator, GeneratorAnswer, Sanitized, Sanitizer};
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(request: &Request) -> Result<Promise, JsValue>;
-}
 
 /// `caches.default`, when the runtime has it; otherwise every lookup misses.
 #[derive(Clone)]

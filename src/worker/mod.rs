@@ -20,5 +20,7 @@ mod origin;
 mod page;
 #[cfg(not(feature = "control"))]
 mod rewriter;
+#[cfg(not(feature = "control"))]
+mod sink;
 
 pub use regex::JsRegex;

@@ -16,8 +16,9 @@ pub const ASSETS_BINDING: &str = "ASSETS";
 
 #[wasm_bindgen]
 extern "C" {
+    /// The global `fetch`.
     #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(request: &Request) -> Result<Promise, JsValue>;
+    pub fn global_fetch(request: &Request) -> Result<Promise, JsValue>;
 
     /// Any binding with a `fetch(request)` method (assets, services).
     #[derive(Clone)]

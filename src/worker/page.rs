@@ -16,9 +16,11 @@ use super::origin::{fetch_binding, Origin};
 use super::platform::{DateClock, DelayTimer, WebResponseHead, WorkerKv};
 use super::regex::JsRegex;
 use super::rewriter;
+use super::sink;
 use crate::api::{self, ApiResponse, Route};
 use crate::catalog::CatalogStore;
 use crate::config::{Config, VARS};
+use crate::events::{self, RateLimiter};
 use crate::fragments::generate::GeneratorState;
 use crate::fragments::FragmentCache;
 use crate::ofrep::{self, OfrepRoute};
@@ -34,6 +36,8 @@ struct Isolate {
     catalog: Rc<CatalogStore>,
     fragments: OnceCell<Rc<FragmentCache>>,
     generation: Rc<GeneratorState>,
+    /// Conversion beacons: bursts of 200, 100 per second on average.
+    beacons: RateLimiter,
     refused_cookies: RejectionCounts,
 }
 
@@ -42,6 +46,7 @@ thread_local! {
         catalog: Rc::new(CatalogStore::new()),
         fragments: OnceCell::new(),
         generation: Rc::new(GeneratorState::new()),
+        beacons: RateLimiter::new(200, 100),
         refused_cookies: RejectionCounts::default(),
     });
 }
@@ -247,6 +252,10 @@ async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Resu
     let origin_response = origin.fetch(req)?;
     let (response, prepared) = edge.serve(&page, origin_response).await;
     count_refusal(&isolate, &prepared.visitor.source);
+    let exposures = match (config.site.as_deref(), config.events_url.is_some()) {
+        (Some(site), true) => events::exposures(&prepared, site, path, DateClock.now_ms().max(0.0) as u64),
+        _ => Vec::new(),
+    };
     let response = response?;
     Ok(match dispose(prepared, &WebResponseHead(&response)) {
         Disposition::PassThrough => response,
@@ -255,6 +264,8 @@ async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Resu
             let Ok(edited) = with_headers(&response, &headers) else {
                 return Ok(response);
             };
+            // Only a page that is really personalized counts as an exposure.
+            sink::send_after_response(ctx, config.events_url.as_deref(), &exposures);
             if facts.method.eq_ignore_ascii_case("HEAD") || edited.body().is_none() {
                 edited
             } else {
@@ -431,6 +442,32 @@ async fn serve_api(
         },
         Route::Preview => api::preview_page(&prepare("/".to_owned()).await, &config.preview_stylesheets),
         Route::PreviewScript => api::preview_script(),
+        Route::EventsScript => api::events_script(),
+        Route::Event => {
+            let Some(body) = read_body(req, events::MAX_BEACON_BYTES).await else {
+                return ApiResponse::error(413, "beacon too large");
+            };
+            let beacon = match events::parse_beacon(&body) {
+                Ok(beacon) => beacon,
+                Err(e) => return ApiResponse::error(400, &e.to_string()),
+            };
+            if !isolate.beacons.allow(DateClock.now_ms()) {
+                let mut limited = ApiResponse::error(429, "too many beacons");
+                limited.headers.push(("retry-after", "1".to_owned()));
+                return limited;
+            }
+            if let (Some(site), Some(url)) = (config.site.as_deref(), config.events_url.as_deref()) {
+                let prepared = prepare(beacon.path.clone()).await;
+                let now = DateClock.now_ms().max(0.0) as u64;
+                let conversions = events::conversions(&beacon, &prepared, site, now);
+                sink::send_after_response(ctx, Some(url), &conversions);
+            }
+            ApiResponse {
+                status: 204,
+                headers: vec![("cache-control", "no-store".to_owned())],
+                body: String::new(),
+            }
+        }
         Route::PreviewGallery => api::gallery_json(&edge.gallery().await),
         Route::PreviewProfile | Route::PreviewForce => {
             let (Some(keys), Some(form)) = (preview, read_form(req).await) else {
