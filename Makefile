@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build build-control seed lint unit wasm-test bench-wasm bench-e2e vectors schema fuzz-build fuzz bundle e2e bench clean
+.PHONY: dev test setup cli build build-control seed lint unit wasm-test bench-wasm bench-e2e loop-demo vectors schema fuzz-build fuzz bundle e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV,
 ## with the control worker beside it (publish with `tailor catalog push --to http://127.0.0.1:8787`).
@@ -86,6 +86,10 @@ e2e: cli build
 
 bench: bench-wasm bench-e2e
 	cargo bench
+
+## loop-demo: simulated visitors → events → tailor stats aggregate → catalog push --stats, round by round.
+loop-demo: cli build
+	node scripts/loop-demo.mjs
 
 ## bench-e2e: page latency p50/p99 through wrangler dev: warm caches, generator delays 0 / 50 ms / 2 s.
 bench-e2e: cli build

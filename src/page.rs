@@ -680,8 +680,12 @@ pub fn dispose(prepared: Prepared, head: &impl ResponseHead) -> Disposition {
     Disposition::Rewrite {
         plan: prepared.plan,
         headers: vec![
-            // The body now depends on who asked: no shared cache may keep it.
+            // The body now depends on who asked: no shared cache may keep it,
+            // including CDNs that obey targeted directives over Cache-Control (RFC 9213).
             HeaderEdit::Set("cache-control", "private, no-store".to_owned()),
+            HeaderEdit::Remove("cdn-cache-control"),
+            HeaderEdit::Remove("cloudflare-cdn-cache-control"),
+            HeaderEdit::Remove("surrogate-control"),
             // Validators and length describe the origin's bytes, not ours.
             HeaderEdit::Remove("etag"),
             HeaderEdit::Remove("last-modified"),

@@ -585,9 +585,11 @@ fn render(page: &Path, catalog: &Path, path: &str, cookie: Option<&str>, gpc: bo
         ..MemoryResponse::html("")
     };
     let body = match dispose(prepared, &response) {
-        Disposition::Rewrite { plan, .. } => {
-            native::rewrite(&plan, &response.body).map_err(|e| e.to_string())?
-        }
+        // As at the edge: if the engine fails, the origin's page, unchanged.
+        Disposition::Rewrite { plan, .. } => native::rewrite(&plan, &response.body).unwrap_or_else(|e| {
+            eprintln!("tailor: {e}; serving the origin's page unchanged");
+            response.body.clone()
+        }),
         Disposition::PassThrough | Disposition::Annotate { .. } => response.body,
     };
     std::io::stdout().write_all(&body).map_err(|e| e.to_string())

@@ -7,7 +7,9 @@ use lol_html::{element, HtmlRewriter, MemorySettings, Settings};
 use super::plan::{RewritePlan, MARKER_NAME_ATTRIBUTE, MARKER_SELECTOR};
 
 /// The parser's memory cap, the same as workerd's rewriter (3 MiB). Past it
-/// the rewriter bails out gracefully: the rest of the page passes unchanged.
+/// the engine stops with a [`RewriteError`]; bytes already streamed stay
+/// written and the caller serves the origin's page (nothing is truncated
+/// silently).
 pub const MAX_REWRITER_MEMORY_BYTES: usize = 3 * 1024 * 1024;
 
 /// The rewriter failed; the caller serves the origin's bytes instead.
