@@ -820,7 +820,6 @@ fn a_marker_tag_larger_than_the_rewriter_memory_is_flushed_raw_so_a_streaming_ca
 }
 
 #[test]
-#[test]
 fn a_marker_tag_larger_than_the_rewriter_memory_is_an_error_so_the_caller_serves_the_origin_page() {
     // The contract (native.rs): past the memory cap the engine reports an
     // error and the caller serves the origin's bytes (`tailor render` does).
