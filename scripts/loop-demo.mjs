@@ -10,6 +10,7 @@
 import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, startWorker, kvEntries, tailor } from '../tests/e2e/harness.mjs';
 import { COOKIE, PROFILE_KEYS } from '../tests/e2e/demo.mjs';
 import { sign } from '../examples/node/profile-cookie.mjs';
@@ -108,4 +109,4 @@ async function main() {
   }
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,0 +1,126 @@
+// Events end to end: the demo site and catalog under `wrangler dev`, a local
+// events sink on 127.0.0.1. Exposures reach it after the response with the
+// right fields, conversions are attributed on the server, and nothing is
+// recorded for visitors who opted out, bots, or bad beacons.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorker, kvEntries } from './harness.mjs';
+import { COOKIE, DEMO_PROFILES, KID, PROFILE_KEYS, SECRET, startDemoOrigin, variantOf } from './demo.mjs';
+import { sign } from '../../examples/node/profile-cookie.mjs';
+import { startSink } from '../../scripts/loop-demo.mjs';
+
+let origin, sink, worker;
+
+async function setUp() {
+  origin = await startDemoOrigin();
+  sink = await startSink();
+  worker = await startWorker('events', {
+    entries: kvEntries('catalog/demo.json'),
+    vars: { ORIGIN_URL: origin.url, TAILOR_SITE: 'demo', TAILOR_PROFILE_KEYS: PROFILE_KEYS, TAILOR_EVENTS_URL: sink.url },
+  });
+}
+before(setUp, { timeout: 180_000 });
+after(async () => { worker?.stop(); await origin?.stop(); await sink?.stop(); });
+
+const now = () => Math.floor(Date.now() / 1000);
+const cto = (extra = {}) => `${COOKIE}=${sign({ kid: KID, secret: SECRET, profile: { i: now() - 60, e: now() + 3600, c: 'pa', bid: 'visitor-7f3a', ...DEMO_PROFILES['fintech CTO, enterprise'].fields, ...extra } })}`;
+
+async function settle(count) {
+  for (let i = 0; i < 60 && sink.lines.length < count; i += 1) await new Promise((ok) => setTimeout(ok, 50));
+  await new Promise((ok) => setTimeout(ok, 200));
+}
+
+test('a personalized page sends one exposure per filled block after the response, with the right fields', { timeout: 30_000 }, async () => {
+  sink.lines.length = 0;
+  const res = await fetch(`${worker.url}/`, { headers: { cookie: cto() } });
+  const html = await res.text();
+  await settle(1);
+  const events = sink.events();
+  const hero = events.find((e) => e.block === 'hero');
+  assert.ok(hero, JSON.stringify(events));
+  assert.equal(hero.kind, 'exposure');
+  assert.equal(hero.variant, variantOf(html, 'hero'));
+  assert.equal(hero.reason, 'rule');
+  assert.equal(hero.site, 'demo');
+  assert.equal(hero.path, '/');
+  assert.equal(hero.id, 'visitor-7f3a');
+  assert.deepEqual(hero.segment, { industry: 'fintech', role: 'cto', company_size: 'enterprise', lifecycle: 'lead' });
+  assert.match(hero.catalog_version, /^v-[0-9a-f]{16}$/);
+  // Nothing personal: no cookie, address or user agent in any event.
+  assert.doesNotMatch(sink.lines.join('\n'), /tailor_profile|127\.0\.0\.1|Mozilla|node/);
+});
+
+test('an experiment exposure names the experiment and the arm', { timeout: 30_000 }, async () => {
+  await settle(0);
+  sink.lines.length = 0;
+  // The demo's proof experiment enrols visitors without a declared industry.
+  const cookie = `${COOKIE}=${sign({ kid: KID, secret: SECRET, profile: { i: now() - 60, e: now() + 3600, c: 'pa', bid: 'visitor-9b1c', role: 'engineer' } })}`;
+  await (await fetch(`${worker.url}/`, { headers: { cookie } })).text();
+  await settle(1);
+  const proof = sink.events().find((e) => e.block === 'proof');
+  assert.equal(proof?.reason, 'experiment', JSON.stringify(sink.events()));
+  assert.equal(proof.experiment, 'proof-social-2026');
+  assert.ok([0, 1].includes(proof.arm));
+});
+
+test('a click beacon becomes a conversion for the variant the visitor was shown', { timeout: 30_000 }, async () => {
+  const page = await (await fetch(`${worker.url}/`, { headers: { cookie: cto() } })).text();
+  await settle(1);
+  sink.lines.length = 0;
+  const res = await fetch(`${worker.url}/__tailor/event`, { method: 'POST', headers: { cookie: cto(), 'content-type': 'text/plain' }, body: JSON.stringify({ type: 'click', block: 'cta', path: '/' }) });
+  assert.equal(res.status, 204);
+  await settle(1);
+  const events = sink.events();
+  assert.equal(events.length, 1, JSON.stringify(events));
+  assert.equal(events[0].kind, 'conversion');
+  assert.equal(events[0].goal, 'click');
+  assert.equal(events[0].block, 'cta');
+  assert.equal(events[0].variant, variantOf(page, 'cta'));
+});
+
+test('nothing is recorded for Sec-GPC, opted-out or analytics-off visitors, bots, or preview traffic', { timeout: 60_000 }, async () => {
+  await settle(0);
+  sink.lines.length = 0;
+  const requests = [
+    { cookie: cto(), 'sec-gpc': '1' },
+    { cookie: `${cto()}; tailor_optout=1` },
+    { cookie: cto({ c: 'p' }) },
+    { cookie: cto(), 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
+  ];
+  for (const headers of requests) {
+    const res = await fetch(`${worker.url}/`, { headers });
+    await res.text();
+    const beacon = await fetch(`${worker.url}/__tailor/event`, { method: 'POST', headers, body: JSON.stringify({ type: 'click', block: 'cta', path: '/' }) });
+    assert.equal(beacon.status, 204);
+  }
+  await new Promise((ok) => setTimeout(ok, 800));
+  assert.deepEqual(sink.lines, []);
+});
+
+test('malformed or oversized beacons are refused and send nothing', { timeout: 30_000 }, async () => {
+  await settle(0);
+  sink.lines.length = 0;
+  const cases = [
+    ['{"type":"click"', 400],
+    [JSON.stringify({ type: 'view', block: 'cta', path: '/' }), 400],
+    [JSON.stringify({ type: 'click', block: '<script>', path: '/' }), 400],
+    [JSON.stringify({ type: 'click', block: 'cta', path: 'https://evil.example/' }), 400],
+    [JSON.stringify({ type: 'click', block: 'cta', path: '/', extra: 'x' }), 400],
+    [JSON.stringify({ type: 'click', block: 'cta', path: `/${'a'.repeat(2000)}` }), 413],
+  ];
+  for (const [body, status] of cases) {
+    const res = await fetch(`${worker.url}/__tailor/event`, { method: 'POST', headers: { cookie: cto() }, body });
+    assert.equal(res.status, status, body.slice(0, 60));
+  }
+  const get = await fetch(`${worker.url}/__tailor/event`);
+  assert.equal(get.status, 405);
+  await new Promise((ok) => setTimeout(ok, 800));
+  assert.deepEqual(sink.lines, []);
+});
+
+test('the click reporter script is served', { timeout: 30_000 }, async () => {
+  const res = await fetch(`${worker.url}/__tailor/events.js`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /javascript/);
+  assert.match(await res.text(), /sendBeacon\('\/__tailor\/event'/);
+});
