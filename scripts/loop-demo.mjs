@@ -59,7 +59,7 @@ function rng(seed) {
 
 async function main() {
   const rounds = Number(process.env.LOOP_ROUNDS ?? 6);
-  const visitors = Number(process.env.LOOP_VISITORS ?? 300);
+  const visitors = Number(process.env.LOOP_VISITORS ?? 100);
   const dir = join(ROOT, 'target/loop-demo');
   mkdirSync(dir, { recursive: true });
   const sink = await startSink();
