@@ -231,36 +231,17 @@ impl Config {
                 .filter(|o| o.starts_with("https://") || o.starts_with("http://"))
                 .collect();
         }
-        if let Some(url) = var("TAILOR_GENERATOR_URL")
-            .map(|u| u.trim().to_owned())
-            .filter(|u| !u.is_empty())
-        {
-            if (url.starts_with("https://") || url.starts_with("http://"))
-                && !url.contains(char::is_whitespace)
-            {
-                config.generator_url = Some(url);
-            } else {
-                warnings.push(warning(
-                    "TAILOR_GENERATOR_URL",
-                    "not an http(s) URL; no generator is called",
-                ));
+        let mut http_url = |name: &'static str, off: &str| {
+            let url = var(name).map(|u| u.trim().to_owned()).filter(|u| !u.is_empty())?;
+            let usable = (url.starts_with("https://") || url.starts_with("http://"))
+                && !url.contains(char::is_whitespace);
+            if !usable {
+                warnings.push(warning(name, format!("not an http(s) URL; {off}")));
             }
-        }
-        if let Some(url) = var("TAILOR_EVENTS_URL")
-            .map(|u| u.trim().to_owned())
-            .filter(|u| !u.is_empty())
-        {
-            if (url.starts_with("https://") || url.starts_with("http://"))
-                && !url.contains(char::is_whitespace)
-            {
-                config.events_url = Some(url);
-            } else {
-                warnings.push(warning(
-                    "TAILOR_EVENTS_URL",
-                    "not an http(s) URL; no events are sent",
-                ));
-            }
-        }
+            usable.then_some(url)
+        };
+        config.generator_url = http_url("TAILOR_GENERATOR_URL", "no generator is called");
+        config.events_url = http_url("TAILOR_EVENTS_URL", "no events are sent");
         config.firmographics = var("TAILOR_FIRMOGRAPHICS").is_some_and(|v| v.trim() == "on");
         config.dev_overrides = var("TAILOR_DEV_OVERRIDES").is_some_and(|v| v.trim() == "on");
         if let Some(secret) = var("TAILOR_STATE_KEY").filter(|k| !k.trim().is_empty()) {

@@ -564,17 +564,7 @@ where
             set_cookie,
         }
     }
-}
 
-impl<K, C, T, Ca, G, S> Edge<'_, K, C, T, Ca, G, S>
-where
-    K: Kv + Clone + 'static,
-    C: Clock + Clone + 'static,
-    T: Timer + Clone + 'static,
-    Ca: Cache,
-    G: Generator,
-    S: Sanitizer,
-{
     /// The generated fragment for each decision that asks for one (a
     /// generated variant, or a block that generates when no variant fits
     /// the visitor's segment), `None` for the others.

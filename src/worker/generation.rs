@@ -10,9 +10,10 @@ use js_sys::Reflect;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, Request, RequestInit, Response, ResponseInit};
+use web_sys::{Headers, Response, ResponseInit};
 use worker::Context;
 
+use super::http::post;
 use super::origin::{global_fetch, FetchBinding};
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::platform::{Background, Cache, GenerateRequest, Generator, GeneratorAnswer, Sanitized, Sanitizer};
@@ -91,15 +92,8 @@ pub struct HttpGenerator {
 }
 
 async fn call(url: String, timeout_ms: u32, body: String) -> Result<GeneratorAnswer, JsValue> {
-    let headers = Headers::new()?;
-    headers.set("content-type", "application/json")?;
-    headers.set("accept", "text/html")?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&body));
-    init.set_signal(Some(&AbortSignal::timeout_with_u32(timeout_ms)));
-    let request = Request::new_with_str_and_init(&url, &init)?;
+    let request = post(&url, "application/json", &body, Some(timeout_ms))?;
+    request.headers().set("accept", "text/html")?;
     let response: Response = JsFuture::from(global_fetch(&request)?).await?.unchecked_into();
     let declared = response
         .headers()
@@ -141,13 +135,12 @@ impl Generator for HttpGenerator {
 pub struct ControlSanitizer(pub FetchBinding);
 
 async fn sanitize_call(control: FetchBinding, body: String) -> Result<Sanitized, JsValue> {
-    let headers = Headers::new()?;
-    headers.set("content-type", "application/json")?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&body));
-    let request = Request::new_with_str_and_init("https://control.internal/__tailor/generated", &init)?;
+    let request = post(
+        "https://control.internal/__tailor/generated",
+        "application/json",
+        &body,
+        None,
+    )?;
     let response = control.send(&request).await?;
     let text = JsFuture::from(response.text()?)
         .await?

@@ -4,24 +4,17 @@
 
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, Request, RequestInit};
 use worker::Context;
 
+use super::http::post;
 use super::origin::global_fetch;
 use crate::events::{ndjson, Event};
 
 /// How long one send may take.
 const SEND_TIMEOUT_MS: u32 = 10_000;
 
-async fn post(url: String, body: String) -> Result<(), JsValue> {
-    let headers = Headers::new()?;
-    headers.set("content-type", "application/x-ndjson")?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&body));
-    init.set_signal(Some(&AbortSignal::timeout_with_u32(SEND_TIMEOUT_MS)));
-    let request = Request::new_with_str_and_init(&url, &init)?;
+async fn send(url: String, body: String) -> Result<(), JsValue> {
+    let request = post(&url, "application/x-ndjson", &body, Some(SEND_TIMEOUT_MS))?;
     JsFuture::from(global_fetch(&request)?).await?;
     Ok(())
 }
@@ -32,7 +25,7 @@ pub fn send_after_response(ctx: &Context, url: Option<&str>, events: &[Event]) {
     let (Some(url), false) = (url, events.is_empty()) else {
         return;
     };
-    let send = post(url.to_owned(), ndjson(events));
+    let send = send(url.to_owned(), ndjson(events));
     let count = events.len();
     ctx.wait_until(async move {
         if send.await.is_err() {
