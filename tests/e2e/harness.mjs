@@ -1,7 +1,8 @@
 // End-to-end harness: a local origin on 127.0.0.1, and the built worker under
 // `wrangler dev` (workerd) with its own local KV state, seeded through
 // `wrangler kv bulk put --local`. Used by every *.test.mjs file here.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const ROOT = resolve(import.meta.dirname, '../..');
 const WRANGLER = join(ROOT, 'node_modules/.bin/wrangler');
 const TAILOR = join(ROOT, 'target/debug/tailor');
+const execFileAsync = promisify(execFile);
 const ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
 
 /** A free TCP port on 127.0.0.1. */
@@ -121,12 +123,17 @@ export async function startWorker(name, { entries = [], vars = {}, control } = {
   };
 }
 
-/** Every key in a started worker's local KV, sorted (to compare before and after). */
-export function kvKeys(worker) {
-  const out = execFileSync(
+/**
+ * Every key in a started worker's local KV, sorted (to compare before and
+ * after). Asynchronous on purpose: a blocked event loop would miss the dev
+ * server closing idle keep-alive sockets, and the next fetch would reuse a
+ * dead one ("fetch failed").
+ */
+export async function kvKeys(worker) {
+  const { stdout } = await execFileAsync(
     WRANGLER,
     ['kv', 'key', 'list', '--binding', 'CATALOG', '--local', '--persist-to', worker.state, '-c', worker.config],
-    { cwd: dirname(worker.config), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: dirname(worker.config), env: ENV, maxBuffer: 16 << 20 },
   );
-  return JSON.parse(out.toString('utf8')).map((k) => k.name).sort();
+  return JSON.parse(stdout).map((k) => k.name).sort();
 }

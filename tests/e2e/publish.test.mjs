@@ -114,7 +114,7 @@ test('a push with one unsafe fragment is refused with a message naming it, and t
 });
 
 test('every kind of bad push is refused with its status and leaves KV untouched', { timeout: 120_000 }, async () => {
-  const keys = kvKeys(worker);
+  const keys = await kvKeys(worker);
   const live = await liveVersion();
   const good = JSON.stringify(catalogWithHeadline('Never published'));
   const path = '/__tailor/publish';
@@ -149,7 +149,7 @@ test('every kind of bad push is refused with its status and leaves KV untouched'
   }
   const get = await fetch(`${worker.url}${path}`);
   assert.equal(get.status, 405);
-  assert.deepEqual(kvKeys(worker), keys, 'KV keys changed');
+  assert.deepEqual(await kvKeys(worker), keys, 'KV keys changed');
   assert.equal(await liveVersion(), live);
 });
 
