@@ -250,8 +250,14 @@ async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Resu
     };
     // The origin request is sent now, before any catalog I/O is awaited.
     let origin_response = origin.fetch(req)?;
+    let fallbacks_before: u64 = isolate.generation.fallbacks().values().sum();
     let (response, prepared) = edge.serve(&page, origin_response).await;
     count_refusal(&isolate, &prepared.visitor.source);
+    let fallbacks = isolate.generation.fallbacks();
+    if fallbacks.values().sum::<u64>() > fallbacks_before {
+        // Counts by reason, per isolate (each request's own are in Server-Timing).
+        worker::console_log!("tailor: generator fallbacks in this isolate: {:?}", fallbacks);
+    }
     let exposures = match (config.site.as_deref(), config.events_url.is_some()) {
         (Some(site), true) => events::exposures(&prepared, site, path, DateClock.now_ms().max(0.0) as u64),
         _ => Vec::new(),
