@@ -52,7 +52,9 @@ impl Firmographics {
             for (key, labels) in map {
                 let at = format!("firmographics.{kind}.{key}");
                 let key_ok = if kind == "asn" {
-                    key.parse::<u32>().is_ok()
+                    // Canonical decimal only: lookups use the number's own text,
+                    // so "+5" or "007" would never match.
+                    key.parse::<u32>().is_ok_and(|n| n.to_string() == *key)
                 } else {
                     !key.is_empty() && key.len() <= 128 && *key == key.to_lowercase()
                 };

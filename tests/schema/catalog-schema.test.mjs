@@ -189,6 +189,8 @@ const INVALID = [
   ['an unknown signal setting', base((d) => { d.signal_settings = { visit_idle_hours: 1 }; })],
   ['an ASN over u32', base((d) => { d.firmographics = { asn: { 4294967296: { industry: 'fintech' } } }; })],
   ['a named ASN', base((d) => { d.firmographics = { asn: { AS64500: { industry: 'fintech' } } }; })],
+  ['an ASN with a sign', base((d) => { d.firmographics = { asn: { '+64500': { industry: 'fintech' } } }; })],
+  ['an ASN with leading zeros', base((d) => { d.firmographics = { asn: { '064500': { industry: 'fintech' } } }; })],
   ['an uppercase organization', base((d) => { d.firmographics = { as_organization: { 'Example Health': { industry: 'healthcare' } } }; })],
   ['an organization with a non-ASCII capital', base((d) => { d.firmographics = { as_organization: { 'société Générale': { industry: 'banking' } } }; })],
   ['a label with a space', base((d) => { d.firmographics = { asn: { 64500: { industry: 'fin tech' } } }; })],
