@@ -86,3 +86,56 @@ test('the whole profile-key rotation sequence keeps visitors served', { timeout:
   assert.equal((await heroFor(afterRotation, newCookie)).hero, 'fintech-enterprise');
   assert.ok(KID !== NEW_KID);
 });
+
+test('an origin that resets mid-body: the bytes it sent pass through as they would have, never a page of ours; the next request is served', { timeout: 120_000 }, async () => {
+  const { createServer } = await import('node:http');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { ROOT } = await import('./harness.mjs');
+  const page = readFileSync(join(ROOT, 'www/index.html'));
+  const cut = page.indexOf('<tailor-block name="cta"') + 40;
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    if (req.url.includes('reset=1')) {
+      res.write(page.subarray(0, cut));
+      setTimeout(() => req.socket.destroy(), 100);
+    } else {
+      res.end(page);
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  started.push({ stop: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(ok); }) });
+  const worker = await startWorker('faults-reset', {
+    entries: kvEntries('catalog/demo.json'),
+    vars: { ORIGIN_URL: `http://127.0.0.1:${server.address().port}`, TAILOR_SITE: 'demo', TAILOR_PROFILE_KEYS: PROFILE_KEYS },
+  });
+  started.push({ stop: async () => worker.stop() });
+  const headers = { cookie: `${COOKIE}=${mint(DEMO_PROFILES.developer.fields)}`, 'accept-encoding': 'identity' };
+  const whole = await (await fetch(`${worker.url}/`, { headers })).text();
+  // `/` is a page the demo catalog covers: the cut stream is being personalized.
+  const res = await fetch(`${worker.url}/?reset=1`, { headers });
+  assert.equal(res.status, 200, 'the origin status, not ours');
+  const reader = res.body.getReader();
+  const chunks = [];
+  let ended = 'cleanly';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunks.push(Buffer.from(value));
+    }
+  } catch {
+    ended = 'with an error';
+  }
+  const received = Buffer.concat(chunks).toString('utf8');
+  assert.ok(received.length > 0, 'the bytes before the reset arrive');
+  let same = 0;
+  while (same < received.length && received[same] === whole[same]) same += 1;
+  assert.ok(whole.startsWith(received), `what arrived (${received.length} bytes, ended ${ended}) is a prefix of the full personalized page; they differ at ${same}: ${JSON.stringify(received.slice(same - 80, same + 80))} vs ${JSON.stringify(whole.slice(same - 80, same + 80))}`);
+  assert.doesNotMatch(received, /Bad gateway/);
+  assert.ok(received.length < whole.length, 'the page is cut where the origin cut it, not completed by us');
+  // The isolate is fine: the next page is whole and personalized.
+  const next = await (await fetch(`${worker.url}/`, { headers })).text();
+  assert.equal(next, whole);
+  assert.equal(variantOf(next, 'hero'), 'developer');
+});
