@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build build-control seed lint unit wasm-test bench-wasm bench-e2e loop-demo vectors schema fuzz-build fuzz bundle e2e bench clean
+.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test bench-wasm bench-e2e loop-demo vectors schema fuzz-build fuzz bundle e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV,
 ## with the control worker beside it (publish with `tailor catalog push --to http://127.0.0.1:8787`).
@@ -37,6 +37,10 @@ build: setup build-control
 build-control: setup
 	bash scripts/build-worker.sh control
 
+## build-fault: the page worker with fault injection, for the end-to-end tests only (build/fault).
+build-fault: setup
+	bash scripts/build-worker.sh fault
+
 ## seed: publish catalog/demo.json into the local KV of `make dev`.
 seed: cli
 	@mkdir -p target/seed
@@ -48,6 +52,7 @@ lint:
 	cargo clippy --quiet --all-targets --features cli -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -- -D warnings
 	CARGO_TARGET_DIR=target/control cargo clippy --quiet --target wasm32-unknown-unknown --features control -- -D warnings
+	CARGO_TARGET_DIR=target/fault cargo clippy --quiet --target wasm32-unknown-unknown --features fault-injection -- -D warnings
 
 unit:
 	cargo test --features cli
@@ -81,7 +86,7 @@ fuzz: fuzz-build
 bundle: setup
 	bash scripts/bundle-size.sh
 
-e2e: cli build
+e2e: cli build build-fault
 	node --test --test-concurrency=1 tests/e2e/
 
 bench: bench-wasm bench-e2e
@@ -92,7 +97,7 @@ loop-demo: cli build
 	node scripts/loop-demo.mjs
 
 ## bench-e2e: page latency p50/p99 through wrangler dev: warm caches, generator delays 0 / 50 ms / 2 s.
-bench-e2e: cli build
+bench-e2e: cli build build-fault
 	node benches/e2e-latency.mjs
 
 ## bench-wasm: the cookie, decision and signal benches on wasm32 (release) under Node's V8.

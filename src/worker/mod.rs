@@ -12,6 +12,8 @@ mod regex;
 
 #[cfg(feature = "control")]
 mod control;
+#[cfg(all(feature = "fault-injection", not(feature = "control")))]
+mod fault;
 #[cfg(not(feature = "control"))]
 mod generation;
 #[cfg(not(feature = "control"))]

@@ -81,7 +81,6 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 struct RequestFacts {
     method: String,
     url: String,
-    has_range: bool,
     cookie: Option<String>,
     user_agent: Option<String>,
     referer: Option<String>,
@@ -98,13 +97,13 @@ struct RequestFacts {
 }
 
 impl RequestFacts {
-    fn read(req: &Request) -> Self {
+    /// Everything else, once routing has shown the request needs it.
+    fn read(req: &Request, method: String, url: String) -> Self {
         let headers = req.headers();
         let header = |name: &str| headers.get(name).ok().flatten();
         Self {
-            method: req.method(),
-            url: req.url(),
-            has_range: headers.has("range").unwrap_or(true),
+            method,
+            url,
             cookie: header("cookie"),
             user_agent: header("user-agent"),
             referer: header("referer"),
@@ -201,9 +200,15 @@ fn read_config(env: &Env) -> Rc<Config> {
 }
 
 async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Result<Response, JsValue> {
-    let facts = RequestFacts::read(req);
-    let path = path_of(&facts.url);
-    if let Some(route) = ofrep::route(&facts.method, path) {
+    #[cfg(feature = "fault-injection")]
+    super::fault::before_serve(req);
+    // Routing needs the method and URL only: a static asset goes to the
+    // origin before any header or `cf` value is copied out of the request.
+    let (method, url) = (req.method(), req.url());
+    let path = path_of(&url);
+    let facts = || RequestFacts::read(req, method.clone(), url.clone());
+    if let Some(route) = ofrep::route(&method, path) {
+        let facts = facts();
         let config = read_config(env);
         let preflight = route == Ok(OfrepRoute::Preflight);
         let mut response = match route {
@@ -220,23 +225,32 @@ async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Resu
     if crate::publish::is_push_path(path) {
         return forward_to_control(req, env).await;
     }
-    if let Some(route) = api::route(&facts.method, path) {
+    if let Some(route) = api::route(&method, path) {
         let response = match route {
-            Ok(route) => serve_api(route, req, env, ctx, &facts).await,
+            Ok(route) => serve_api(route, req, env, ctx, &facts()).await,
             Err(response) => response,
         };
         return to_response(&response);
     }
+    let has_range = req.headers().has("range").unwrap_or(true);
+    let skip = should_personalize(&PageRequest {
+        method: &method,
+        path,
+        has_range,
+        record_visit: true,
+        context: RequestContext::default(),
+    });
+    if skip.is_err() {
+        return origin.fetch(req)?.await;
+    }
+    let facts = RequestFacts::read(req, method.clone(), url.clone());
     let probe = PageRequest {
         method: &facts.method,
         path,
-        has_range: facts.has_range,
+        has_range,
         record_visit: true,
         context: facts.context(None),
     };
-    if should_personalize(&probe).is_err() {
-        return origin.fetch(req)?.await;
-    }
 
     let config = read_config(env);
     let seen = facts.clone().with_dev_overrides(&config, req);
@@ -266,7 +280,10 @@ async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Resu
     Ok(match dispose(prepared, &WebResponseHead(&response)) {
         Disposition::PassThrough => response,
         Disposition::Annotate { headers } => with_headers(&response, &headers).unwrap_or(response),
-        Disposition::Rewrite { plan, headers } => {
+        #[allow(unused_mut)] // mutated by fault injection only
+        Disposition::Rewrite { mut plan, headers } => {
+            #[cfg(feature = "fault-injection")]
+            super::fault::mark_stream(req, &mut plan);
             let Ok(edited) = with_headers(&response, &headers) else {
                 return Ok(response);
             };

@@ -71,6 +71,8 @@ fn fill_element(fills: &JsValue, element: &MarkedElement, html_option: &JsValue)
     let Some(fills) = fills.dyn_ref::<Map>() else {
         return;
     };
+    #[cfg(feature = "fault-injection")]
+    super::fault::in_stream(fills);
     if let Some(html) = fills.get(&JsValue::from_str(&name)).as_string() {
         let _ = element.set_inner_content(&html, html_option);
     }

@@ -41,13 +41,14 @@ export function kvEntries(catalogPath) {
 const KV_BINDING = ['[[kv_namespaces]]', 'binding = "CATALOG"', 'id = "00000000000000000000000000000000"'];
 
 /**
- * Starts the built worker (build/worker/shim.mjs) under `wrangler dev` with a
+ * Starts the built worker (build/worker/entry.mjs; with `fault: true`, the
+ * fault-injection build in build/fault) under `wrangler dev` with a
  * fresh local KV seeded with `entries`, and `vars`. With `control` ({ vars }),
  * the control worker (build/control/worker/shim.mjs) runs beside it in the
  * same `wrangler dev`, on the same local KV, bound as CONTROL.
  * Returns { url, stop, log, config, state }.
  */
-export async function startWorker(name, { entries = [], vars = {}, control } = {}) {
+export async function startWorker(name, { entries = [], vars = {}, control, fault = false } = {}) {
   const dir = join(ROOT, 'target/e2e', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -57,7 +58,7 @@ export async function startWorker(name, { entries = [], vars = {}, control } = {
     config,
     [
       `name = "tailor-e2e-${name}"`,
-      `main = ${JSON.stringify(join(ROOT, 'build/worker/shim.mjs'))}`,
+      `main = ${JSON.stringify(join(ROOT, fault ? 'build/fault/worker/entry.mjs' : 'build/worker/entry.mjs'))}`,
       'compatibility_date = "2026-04-01"',
       ...KV_BINDING,
       ...(control ? ['[[services]]', 'binding = "CONTROL"', `service = "${controlName}"`] : []),
