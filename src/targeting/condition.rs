@@ -42,6 +42,16 @@ enum Clause {
     Field { path: Vec<String>, test: Test },
 }
 
+impl Clause {
+    /// A rank of how much evaluating this clause costs (lower: cheaper).
+    fn cost(&self) -> u8 {
+        match self {
+            Self::Field { test, .. } => test.cost(),
+            Self::Not(_) | Self::And(_) | Self::Or(_) | Self::Nor(_) => 3,
+        }
+    }
+}
+
 /// The SDK's `evalConditionValue`: what a value is tested against.
 #[derive(Debug, Clone)]
 enum Test {
@@ -59,6 +69,23 @@ enum Test {
     Literal(Value),
     /// An operator object: every operator must pass.
     Ops(Vec<Op>),
+}
+
+impl Test {
+    fn cost(&self) -> u8 {
+        match self {
+            Self::Str(_) | Self::Num(_) | Self::Bool(_) | Self::Null => 0,
+            Self::StrFolded(_) | Self::Literal(_) => 1,
+            Self::Ops(ops)
+                if ops
+                    .iter()
+                    .any(|op| matches!(op, Op::Regex(_) | Op::ElemMatch(_) | Op::All(_))) =>
+            {
+                3
+            }
+            Self::Ops(_) => 2,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -369,6 +396,9 @@ impl Compiler<'_> {
             })?;
             clauses.push(clause);
         }
+        // Clauses are pure and all must hold: testing the cheapest first lets
+        // a typical rule (`industry` equals …) fail before its `$or` or `$regex`.
+        clauses.sort_by_key(Clause::cost);
         Ok(Clauses(clauses))
     }
 

@@ -2,6 +2,9 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use serde_json::{json, Value};
 
 use super::*;
@@ -699,4 +702,44 @@ fn long_strings_and_keys_are_refused() {
 fn node_count_counts_json_values() {
     assert_eq!(compile(json!({})).node_count(), 1);
     assert_eq!(compile(json!({"a": {"$in": [1, 2]}})).node_count(), 5);
+}
+
+/// Counts the texts a `$regex` was tested on.
+struct CountingRegex(Rc<Cell<usize>>);
+
+impl RegexEngine for CountingRegex {
+    fn compile(&self, pattern: &str) -> Result<Rc<dyn CompiledRegex>, String> {
+        let inner = NativeRegex.compile(pattern)?;
+        Ok(Rc::new(Counted(inner, self.0.clone())))
+    }
+    fn compile_case_insensitive(&self, pattern: &str) -> Result<Rc<dyn CompiledRegex>, String> {
+        self.compile(pattern)
+    }
+}
+
+struct Counted(Rc<dyn CompiledRegex>, Rc<Cell<usize>>);
+
+impl CompiledRegex for Counted {
+    fn is_match(&self, text: &str) -> bool {
+        self.1.set(self.1.get() + 1);
+        self.0.is_match(text)
+    }
+}
+
+#[test]
+fn a_failing_equality_is_tested_before_the_regex_and_or_of_the_same_rule() {
+    let calls = Rc::new(Cell::new(0));
+    // Keys sort before "industry"; the result must not depend on the order.
+    let cond = json!({
+        "$or": [{ "country": { "$regex": "^D" } }],
+        "country": { "$regex": "^D" },
+        "industry": "fintech"
+    });
+    let compiled = Condition::compile(&cond, &CountingRegex(calls.clone())).unwrap();
+    let groups = SavedGroups::default();
+    assert!(!compiled.matches(&json!({ "industry": "retail", "country": "DE" }), &groups));
+    assert_eq!(calls.get(), 0, "the equality failed first");
+    assert!(compiled.matches(&json!({ "industry": "fintech", "country": "DE" }), &groups));
+    assert_eq!(calls.get(), 2);
+    assert!(!compiled.matches(&json!({ "industry": "fintech", "country": "FR" }), &groups));
 }
