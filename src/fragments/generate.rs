@@ -206,7 +206,7 @@ pub async fn generated<Ca, G, S, C, T>(
     io: &GenerateIo<'_, Ca, G, S, C, T>,
 ) -> Result<(Rc<str>, GeneratedSource), GenerateMiss>
 where
-    Ca: Cache + Clone + 'static,
+    Ca: Cache,
     G: Generator,
     S: Sanitizer,
     C: Clock + Clone + 'static,
@@ -257,7 +257,7 @@ fn call_generator<Ca, G, S, C, T>(
     io: &GenerateIo<'_, Ca, G, S, C, T>,
 ) -> Pin<Box<dyn Future<Output = Result<Rc<str>, GenerateMiss>>>>
 where
-    Ca: Cache + Clone + 'static,
+    Ca: Cache,
     G: Generator,
     S: Sanitizer,
     C: Clock + Clone + 'static,

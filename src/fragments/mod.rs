@@ -110,7 +110,7 @@ where
     K: Kv,
     C: Clock,
     T: Timer,
-    Ca: Cache + Clone + 'static,
+    Ca: Cache,
 {
     join_all(fragments.iter().map(|fragment| fetch_one(fragment, deadline, io))).await
 }
@@ -124,7 +124,7 @@ where
     K: Kv,
     C: Clock,
     T: Timer,
-    Ca: Cache + Clone + 'static,
+    Ca: Cache,
 {
     let hash = fragment.hash;
     if let Some(html) = io.memory.get(hash) {

@@ -2,7 +2,6 @@
 //! (usually reached through the page worker's `CONTROL` service binding).
 //! It alone links the HTML sanitizer and writes KV; see `docs/catalog.md`.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::Uint8Array;
@@ -13,6 +12,7 @@ use worker::{event, Context, Env};
 use super::http::to_response;
 use super::platform::{DateClock, WorkerKv};
 use super::regex::JsRegex;
+use super::vars::ParsedVars;
 use crate::api::ApiResponse;
 use crate::page::path_of;
 use crate::platform::Clock;
@@ -22,39 +22,13 @@ use crate::publish::{
     GENERATED_PATH, PUBLISH_VARS,
 };
 
-/// The var values a configuration was parsed from, and the result.
-type ParsedConfig = (Vec<Option<String>>, Rc<PublishConfig>);
-
 thread_local! {
     static GUARD: Rc<PublishGuard> = Rc::new(PublishGuard::new());
-    static CONFIG: RefCell<Option<ParsedConfig>> = const { RefCell::new(None) };
+    static CONFIG: ParsedVars<PublishConfig> = const { ParsedVars::new() };
 }
 
 fn read_config(env: &Env) -> Rc<PublishConfig> {
-    let values: Vec<Option<String>> = PUBLISH_VARS
-        .iter()
-        .map(|name| env.var(name).ok().map(|v| v.to_string()))
-        .collect();
-    if let Some(config) = CONFIG.with(|slot| {
-        slot.borrow()
-            .as_ref()
-            .filter(|(seen, _)| *seen == values)
-            .map(|(_, config)| config.clone())
-    }) {
-        return config;
-    }
-    let (config, warnings) = PublishConfig::from_vars(|name| {
-        PUBLISH_VARS
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|i| values.get(i).cloned().flatten())
-    });
-    for warning in &warnings {
-        worker::console_warn!("tailor control: {}", warning);
-    }
-    let config = Rc::new(config);
-    CONFIG.with(|slot| *slot.borrow_mut() = Some((values, config.clone())));
-    config
+    CONFIG.with(|parsed| parsed.get(env, PUBLISH_VARS, |var| PublishConfig::from_vars(var)))
 }
 
 #[event(fetch)]

@@ -9,6 +9,7 @@
 mod http;
 mod platform;
 mod regex;
+mod vars;
 
 #[cfg(feature = "control")]
 mod control;

@@ -3,7 +3,7 @@
 //! ([`super::rewriter`]). Every path ends in a response: the origin's own
 //! when anything of ours fails.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::OnceCell;
 use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
@@ -17,6 +17,7 @@ use super::platform::{DateClock, DelayTimer, WebResponseHead, WorkerKv};
 use super::regex::JsRegex;
 use super::rewriter;
 use super::sink;
+use super::vars::ParsedVars;
 use crate::api::{self, ApiResponse, Route};
 use crate::catalog::CatalogStore;
 use crate::config::{Config, VARS};
@@ -164,39 +165,12 @@ impl RequestFacts {
     }
 }
 
-/// The var values a configuration was parsed from, and the result.
-type ParsedConfig = (Vec<Option<String>>, Rc<Config>);
-
 thread_local! {
-    /// Keys are derived (HKDF) once per isolate and configuration, not per request.
-    static CONFIG: RefCell<Option<ParsedConfig>> = const { RefCell::new(None) };
+    static CONFIG: ParsedVars<Config> = const { ParsedVars::new() };
 }
 
 fn read_config(env: &Env) -> Rc<Config> {
-    let values: Vec<Option<String>> = VARS
-        .iter()
-        .map(|name| env.var(name).ok().map(|v| v.to_string()))
-        .collect();
-    let cached = CONFIG.with(|slot| {
-        slot.borrow()
-            .as_ref()
-            .filter(|(seen, _)| *seen == values)
-            .map(|(_, config)| config.clone())
-    });
-    if let Some(config) = cached {
-        return config;
-    }
-    let (config, warnings) = Config::from_vars(|name| {
-        VARS.iter()
-            .position(|n| *n == name)
-            .and_then(|i| values.get(i).cloned().flatten())
-    });
-    for warning in &warnings {
-        worker::console_warn!("tailor: {}", warning);
-    }
-    let config = Rc::new(config);
-    CONFIG.with(|slot| *slot.borrow_mut() = Some((values, config.clone())));
-    config
+    CONFIG.with(|parsed| parsed.get(env, VARS, |var| Config::from_vars(var)))
 }
 
 async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Result<Response, JsValue> {
