@@ -427,7 +427,7 @@ impl Sanitizer for InProcessSanitizer {
         html: &str,
         approval: bool,
     ) -> impl Future<Output = Result<Sanitized, String>> + 'static {
-        let result = match crate::publish::clean_html(html) {
+        let result = match crate::publish::clean_generated(html) {
             Err(found) => Sanitized::Refused(found),
             Ok(clean) if approval => {
                 self.pending.borrow_mut().push((request.clone(), clean));

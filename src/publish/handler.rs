@@ -315,6 +315,15 @@ pub fn clean_html(html: &str) -> Result<String, String> {
     })
 }
 
+/// The policy for a generator's answer, wherever it is applied (the control
+/// worker, the native fake): at most 64 KiB, then [`clean_html`].
+pub fn clean_generated(html: &str) -> Result<String, String> {
+    if html.len() > MAX_FRAGMENT_BYTES {
+        return Err("larger than 64 KiB".to_owned());
+    }
+    clean_html(html)
+}
+
 fn refusal(error: &PublishError) -> ApiResponse {
     let status = match error {
         PublishError::Invalid(_) | PublishError::WrongSite { .. } => 400,
@@ -363,13 +372,7 @@ pub async fn handle_generated<K: KvWrite>(body: &[u8], site: &str, kv: &K, now_m
     if request.site != site || !is_valid_id(&request.block) || !is_valid_id(&request.variant) {
         return ApiResponse::error(400, "not a fragment of this site");
     }
-    if body.html.len() > MAX_FRAGMENT_BYTES {
-        return ApiResponse::json(
-            200,
-            &json!({ "status": "refused", "error": "larger than 64 KiB" }),
-        );
-    }
-    let clean = match clean_html(&body.html) {
+    let clean = match clean_generated(&body.html) {
         Ok(clean) => clean,
         Err(error) => return ApiResponse::json(200, &json!({ "status": "refused", "error": error })),
     };

@@ -16,8 +16,8 @@ pub use publisher::{publish, rollback, History, Outcome, PublishError, Retained,
 
 #[cfg(feature = "sanitize")]
 pub use handler::{
-    clean_html, handle, handle_generated, prepare, route, too_large, Action, PublishConfig, PublishGuard,
-    PushIo, PushRequest, DEFAULT_MAX_BODY_BYTES, GENERATED_PATH, PUBLISH_VARS,
+    clean_generated, clean_html, handle, handle_generated, prepare, route, too_large, Action, PublishConfig,
+    PublishGuard, PushIo, PushRequest, DEFAULT_MAX_BODY_BYTES, GENERATED_PATH, PUBLISH_VARS,
 };
 
 /// The publish endpoint's path.
