@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test bench-wasm bench-e2e loop-demo vectors schema fuzz-build fuzz bundle e2e bench clean
+.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test bench-wasm bench-e2e bench-workerd loop-demo vectors schema fuzz-build fuzz bundle e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV,
 ## with the control worker beside it (publish with `tailor catalog push --to http://127.0.0.1:8787`).
@@ -89,7 +89,7 @@ bundle: setup
 e2e: cli build build-fault
 	node --test --test-concurrency=1 tests/e2e/
 
-bench: bench-wasm bench-e2e
+bench: bench-wasm bench-e2e bench-workerd
 	cargo bench
 
 ## loop-demo: simulated visitors → events → tailor stats aggregate → catalog push --stats, round by round.
@@ -99,6 +99,11 @@ loop-demo: cli build
 ## bench-e2e: page latency p50/p99 through wrangler dev: warm caches, generator delays 0 / 50 ms / 2 s.
 bench-e2e: cli build build-fault
 	node benches/e2e-latency.mjs
+
+## bench-workerd: CPU, latency, time to first byte, cold start and memory under plain workerd (Miniflare),
+## Tailor beside a JS pass-through worker and an HTMLRewriter floor (BENCH_QUICK=1 for a smoke run).
+bench-workerd: cli build
+	node benches/workerd.mjs
 
 ## bench-wasm: the cookie, decision and signal benches on wasm32 (release) under Node's V8.
 bench-wasm:

@@ -1,0 +1,579 @@
+// Tailor under plain workerd (Miniflare's `workerd`, no dev proxy, no
+// inspector), side by side with the two workers it must be judged against,
+// in one run: a JS worker that only passes the request to the origin, and a
+// JS worker running workerd's HTMLRewriter with a no-op handler on
+// `tailor-block` (the floor any rewriting worker pays). Prints Markdown:
+// machine, CPU and latency per request, time to first byte from a slow
+// origin, cold vs warm, and workerd's memory over many requests.
+// `make bench-workerd` (part of `make bench`); figures go to docs/benchmarks.md.
+//
+// CPU is workerd's own: the CPU time of all the workerd process's threads
+// before and after a series of requests, divided by their number. That is why
+// the origin is a separate process (benches/workerd-origin.mjs), the cases run
+// one after another, and every response is checked byte for byte (a fast wrong
+// answer would be a meaningless figure). The time is read from each thread's
+// /proc/PID/task/TID/schedstat (nanoseconds) because utime + stime in
+// /proc/PID/stat count 10 ms ticks: a pass-through series of 100 requests is
+// only a few ticks. Both are read; the output shows that they agree.
+//
+// Environment (defaults in brackets, then BENCH_QUICK=1's):
+//   BENCH_QUICK=1           small counts, for a smoke run
+//   BENCH_ROUNDS            rounds of every case; medians are reported [5, 1]
+//   BENCH_N_SMALL           requests per round: 10 KB page, CSS, PNG [1000, 100]
+//   BENCH_N_MEDIUM          requests per round: 120 KB page [300, 50]
+//   BENCH_N_LARGE           requests per round: 700 KB page [100, 20]
+//   BENCH_TTFB_REQUESTS     requests per worker from the slow origin [10, 3]
+//   BENCH_COLD_STARTS       fresh workerd instances per worker [5, 2]
+//   BENCH_MEMORY_REQUESTS   requests before the last memory reading [10000, 3000]
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { availableParallelism, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { version as workerdVersion } from 'workerd';
+import { sign } from '../examples/node/profile-cookie.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DATA = join(ROOT, 'benches/data');
+const QUICK = process.env.BENCH_QUICK === '1';
+const count = (name, full, quick) => Number(process.env[name] ?? (QUICK ? quick : full));
+const ROUNDS = count('BENCH_ROUNDS', 5, 1);
+const N_SMALL = count('BENCH_N_SMALL', 1000, 100);
+const N_MEDIUM = count('BENCH_N_MEDIUM', 300, 50);
+const N_LARGE = count('BENCH_N_LARGE', 100, 20);
+const TTFB_REQUESTS = count('BENCH_TTFB_REQUESTS', 10, 3);
+const COLD_STARTS = count('BENCH_COLD_STARTS', 5, 2);
+const MEMORY_REQUESTS = count('BENCH_MEMORY_REQUESTS', 10_000, 3000);
+const MEMORY_FIRST = Math.min(1000, MEMORY_REQUESTS);
+const MEMORY_HALF = Math.max(MEMORY_FIRST, Math.round(MEMORY_REQUESTS / 2));
+const CONCURRENCY = 8;
+const WARMUP = 20;
+const SLOW = { SLOW_FIRST_BYTES: 4096, SLOW_CHUNK_BYTES: 16384, SLOW_INTERVAL_MS: 50 };
+
+const log = (...args) => console.error('[bench-workerd]', ...args);
+const started = performance.now();
+
+// ---------------------------------------------------------------- the catalog
+
+const SITE = 'bench';
+const KID = 'bench1';
+const SECRET = Buffer.from('tailor-bench-only-profile-key-32b').toString('base64url');
+// A returning visitor from an enterprise fintech: every block of the bench
+// catalog has a variant for them, not always the first one evaluated.
+const now = Math.floor(Date.now() / 1000);
+const COOKIE = `__Host-tailor_profile=${sign({
+  kid: KID, secret: SECRET,
+  profile: { i: now - 60, e: now + 86_400, ind: 'fintech', role: 'cto', size: 'enterprise', stage: 'customer', c: 'pa' },
+})}`;
+const EXPECTED_VARIANTS = { hero: 'fintech', cta: 'enterprise', proof: 'finance', spotlight: 'reconciliation', 'footer-cta': 'enterprise' };
+
+const ENTRIES = JSON.parse(execFileSync(join(ROOT, 'target/debug/tailor'), ['catalog', 'kv-bulk', join(DATA, 'catalog.json')]));
+const kvValue = (prefix) => ENTRIES.find((e) => e.key.startsWith(`tailor/${SITE}/${prefix}`)).value;
+const MANIFEST = JSON.parse(kvValue('manifest/'));
+/** The published (sanitized) HTML of a block's variant, as the worker must insert it. */
+function fragment(block, variant) {
+  const hash = MANIFEST.blocks[block].variants.find((v) => v.id === variant).fragment;
+  return kvValue(`fragment/${hash}`);
+}
+
+// ---------------------------------------------------------------- the bodies
+
+const file = (name) => readFileSync(join(DATA, name));
+/** A marked page with every block's inner content replaced by the visitor's fragment. */
+function personalized(page) {
+  const seen = [];
+  const out = page.toString('utf8').replace(/(<tailor-block name="([a-z0-9_-]+)">)[\s\S]*?(<\/tailor-block>)/g, (_, open, block, close) => {
+    seen.push(block);
+    return `${open}${fragment(block, EXPECTED_VARIANTS[block])}${close}`;
+  });
+  if (seen.join() !== Object.keys(EXPECTED_VARIANTS).join()) throw new Error(`page markers: ${seen.join()}`);
+  return Buffer.from(out);
+}
+const PAGES = [
+  { label: '10 KB', name: 'marketing', n: N_SMALL },
+  { label: '120 KB', name: 'landing', n: N_MEDIUM },
+  { label: '700 KB', name: 'docs', n: N_LARGE },
+].map((p) => ({ ...p, marked: file(`${p.name}.html`), plain: file(`${p.name}-plain.html`) }));
+for (const p of PAGES) p.personalized = personalized(p.marked);
+
+// ---------------------------------------------------------------- the workers
+
+const COMPAT_DATE = '2026-04-01';
+// Both JS workers forward the whole request, as Tailor does with ORIGIN_URL.
+const FORWARD = 'const u = new URL(req.url); const res = await fetch(new Request(env.ORIGIN_URL + u.pathname + u.search, req));';
+const SCRIPTS = {
+  pass: `export default { async fetch(req, env) { ${FORWARD} return res; } };`,
+  floor: `export default { async fetch(req, env) { ${FORWARD}
+    return new HTMLRewriter().on('tailor-block', { element() {} }).transform(res); } };`,
+};
+const NAMES = { pass: 'JS pass-through', floor: 'HTMLRewriter floor', tailor: 'Tailor' };
+
+function workerOptions(kind, originUrl) {
+  const common = {
+    name: kind,
+    compatibilityDate: COMPAT_DATE,
+    unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+    // Miniflare otherwise routes each worker's fetch() through a JS worker of
+    // its own that strips CF-Connecting-IP: extra CPU no deployment has.
+    stripCfConnectingIp: false,
+  };
+  if (kind !== 'tailor') return { ...common, modules: true, script: SCRIPTS[kind], bindings: { ORIGIN_URL: originUrl } };
+  return {
+    ...common,
+    modules: true,
+    scriptPath: join(ROOT, 'build/worker/shim.mjs'),
+    modulesRoot: join(ROOT, 'build'),
+    // worker-build's output is ES modules in .js files and a .wasm imported as a module.
+    modulesRules: [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    bindings: { ORIGIN_URL: originUrl, TAILOR_SITE: SITE, TAILOR_BUDGET_MS: '100', TAILOR_PROFILE_KEYS: `${KID}:${SECRET}` },
+    kvNamespaces: { CATALOG: 'bench-catalog' },
+  };
+}
+
+// KV is persisted on disk so fresh instances (cold starts, memory) find the
+// catalog without being seeded between their start and their first request.
+const KV_DIR = join(ROOT, 'target/bench-workerd/kv');
+
+/** The workerd child processes of this Node process. */
+function workerdChildren() {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (stat.includes('(workerd)') && Number(fields[1]) === process.pid) pids.push(Number(entry));
+    } catch { /* exited while listing */ }
+  }
+  return pids;
+}
+
+/**
+ * A Miniflare instance running `kinds`: its workerd pid and each worker's
+ * base URL. Only the memory instances get an `inspector` (to force a GC).
+ */
+async function start(kinds, originUrl, { inspector = false } = {}) {
+  const before = new Set(workerdChildren());
+  const t = performance.now();
+  const mf = new Miniflare({
+    host: '127.0.0.1',
+    port: 0,
+    ...(inspector ? { inspectorPort: 0 } : {}),
+    kvPersist: KV_DIR,
+    // workerd's stdout would land in the Markdown; Tailor's warnings belong on stderr.
+    handleRuntimeStdio(stdout, stderr) {
+      for (const stream of [stdout, stderr]) stream.on('data', (d) => process.stderr.write(d));
+    },
+    workers: kinds.map((kind) => workerOptions(kind, originUrl)),
+  });
+  await mf.ready;
+  const startupMs = performance.now() - t;
+  const pids = workerdChildren().filter((pid) => !before.has(pid));
+  if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
+  const urls = {};
+  for (const kind of kinds) urls[kind] = (await mf.unsafeGetDirectURL(kind)).href.replace(/\/$/, '');
+  return { mf, pid: pids[0], urls, startupMs };
+}
+
+// ---------------------------------------------------------------- measuring
+
+const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString());
+/** workerd's CPU time so far, ms: { sched } from its threads' schedstat, { ticks } from utime + stime. */
+function cpuNow(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  let sched = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    sched += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e6;
+  }
+  return { sched, ticks: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S };
+}
+// Every CPU measurement of the run, both ways, to show the two sources agree.
+const cpuTotals = { sched: 0, ticks: 0 };
+/** The CPU workerd spent while `work` ran, ms (schedstat). */
+async function cpuDuring(pid, work) {
+  const before = cpuNow(pid);
+  const result = await work();
+  const after = cpuNow(pid);
+  cpuTotals.sched += after.sched - before.sched;
+  cpuTotals.ticks += after.ticks - before.ticks;
+  return { cpu: after.sched - before.sched, result };
+}
+const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))[1]) / 1024;
+
+/**
+ * A DevTools protocol session with one worker's isolate: `call(method)`
+ * resolves with the result. A minimal WebSocket client (text frames under
+ * 126 bytes out, unfragmented frames in), since Node 20 has no WebSocket
+ * without a flag and the project adds no dependency for a benchmark.
+ */
+function openInspector(inspectorUrl, worker) {
+  return new Promise((ok, fail) => {
+    const pending = new Map();
+    let nextId = 0;
+    const req = http.request({
+      host: inspectorUrl.hostname, port: inspectorUrl.port, path: `/core:user:${worker}`,
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64') },
+    });
+    req.on('error', fail);
+    req.on('response', (res) => fail(new Error(`inspector: HTTP ${res.statusCode}`)));
+    req.on('upgrade', (_, socket, head) => {
+      let buffer = head;
+      socket.on('data', (data) => {
+        buffer = Buffer.concat([buffer, data]);
+        for (;;) {
+          if (buffer.length < 2) return;
+          const short = buffer[1] & 0x7f;
+          const offset = short === 126 ? 4 : short === 127 ? 10 : 2;
+          if (buffer.length < offset) return;
+          const length = short === 126 ? buffer.readUInt16BE(2) : short === 127 ? Number(buffer.readBigUInt64BE(2)) : short;
+          if (buffer.length < offset + length) return;
+          if ((buffer[0] & 0x0f) === 1) {
+            const message = JSON.parse(buffer.subarray(offset, offset + length).toString('utf8'));
+            pending.get(message.id)?.(message);
+            pending.delete(message.id);
+          }
+          buffer = buffer.subarray(offset + length);
+        }
+      });
+      ok({
+        call(method) {
+          nextId += 1;
+          const payload = Buffer.from(JSON.stringify({ id: nextId, method }));
+          if (payload.length >= 126) throw new Error('inspector: message too long for this client');
+          const mask = randomBytes(4);
+          socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i % 4])]));
+          return new Promise((resolve) => pending.set(nextId, resolve));
+        },
+        close: () => socket.destroy(),
+      });
+    });
+    req.end();
+  });
+}
+
+// node:http rather than fetch(): cheaper on the client, which shares the two
+// cores with workerd, and it reports the first body byte.
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const HEADERS = {
+  'accept-encoding': 'identity',
+  accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+  cookie: COOKIE,
+};
+function get(url) {
+  return new Promise((ok, fail) => {
+    const t0 = performance.now();
+    http.get(url, { agent, headers: HEADERS }, (res) => {
+      const headersMs = performance.now() - t0;
+      const chunks = [];
+      let firstByteMs;
+      res.on('data', (chunk) => { firstByteMs ??= performance.now() - t0; chunks.push(chunk); });
+      res.on('end', () => ok({
+        status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), headersMs, firstByteMs, totalMs: performance.now() - t0,
+      }));
+      res.on('error', fail);
+    }).on('error', fail);
+  });
+}
+/** GET that must answer 200 with exactly `expected`; fails the run otherwise. */
+async function check(url, expected) {
+  const res = await get(url);
+  if (res.status !== 200 || !res.body.equals(expected)) {
+    const at = [...expected].findIndex((b, i) => res.body[i] !== b);
+    throw new Error(`${url}: status ${res.status}, ${res.body.length} bytes (expected ${expected.length}), first difference at byte ${at}: ` +
+      `${JSON.stringify(res.body.subarray(Math.max(0, at - 40), at + 80).toString())}\nserver-timing: ${res.headers['server-timing']}`);
+  }
+  return res;
+}
+/** n checked requests, `concurrency` at a time; their latencies, sorted. */
+async function series(url, expected, n, concurrency = 1) {
+  const times = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) {
+      next += 1;
+      times.push((await check(url, expected)).totalMs);
+    }
+  }));
+  return times.sort((a, b) => a - b);
+}
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const median = (values) => {
+  const s = values.filter((v) => v !== undefined).sort((a, b) => a - b);
+  return s.length === 0 ? undefined : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ms = (v, digits = 2) => (v === undefined ? '–' : `${v.toFixed(digits)} ms`);
+const ratio = (v) => (v === undefined ? '–' : `${v.toFixed(2)}×`);
+
+// ---------------------------------------------------------------- the run
+
+const origin = spawn(process.execPath, [join(ROOT, 'benches/workerd-origin.mjs')], {
+  stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...Object.fromEntries(Object.entries(SLOW).map(([k, v]) => [k, String(v)])) },
+});
+const originUrl = await new Promise((ok, fail) => {
+  origin.once('exit', (code) => fail(new Error(`origin exited (${code})`)));
+  origin.stdout.once('data', (d) => ok(`http://127.0.0.1:${/listening (\d+)/.exec(String(d))[1]}`));
+});
+const stopOrigin = () => origin.kill('SIGTERM');
+process.on('exit', stopOrigin);
+
+const out = [];
+const print = (line = '') => out.push(line);
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'latin1');
+  const model = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? 'unknown';
+  const miniflare = JSON.parse(readFileSync(join(ROOT, 'node_modules/miniflare/package.json'))).version;
+  const wasm = readFileSync(join(ROOT, 'build/index_bg.wasm')).length;
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+  print('# Tailor in workerd: CPU, latency, streaming, cold start, memory');
+  print();
+  print(`- date: ${new Date().toISOString()}; ${QUICK ? '**QUICK mode** (small counts: smoke figures only)' : 'full run'}`);
+  print(`- machine: ${availableParallelism()} CPUs (nproc), ${model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  print(`- node ${process.version}, miniflare ${miniflare}, workerd ${workerdVersion}, compatibility date ${COMPAT_DATE}`);
+  print(`- Tailor: build/worker/shim.mjs at ${commit} (index_bg.wasm ${wasm.toLocaleString('en')} B); TAILOR_BUDGET_MS=100, KV seeded with \`tailor catalog kv-bulk benches/data/catalog.json\` (Miniflare's local KV)`);
+  print(`- visitor: a signed profile cookie (fintech, CTO, enterprise): every block of the 5 gets a non-default variant`);
+  print(`- origin: benches/workerd-origin.mjs, a separate Node process on 127.0.0.1; requests carry \`accept-encoding: identity\`, whole bodies are read and compared byte for byte with the expected body`);
+}
+
+/** The CPU and latency cases: every worker on every page, the same request. */
+function cases() {
+  const list = [];
+  for (const p of PAGES) {
+    const path = `/p/${p.name}.html`;
+    list.push({ group: p.label, kind: 'pass', label: NAMES.pass, path, expected: p.marked, n: p.n });
+    list.push({ group: p.label, kind: 'floor', label: NAMES.floor, path, expected: p.marked, n: p.n });
+    list.push({ group: p.label, kind: 'tailor', label: 'Tailor, page without markers', path: `/p/${p.name}-plain.html`, expected: p.plain, n: p.n });
+    list.push({ group: p.label, kind: 'tailor', label: 'Tailor, 5 blocks personalized', path, expected: p.personalized, n: p.n });
+  }
+  for (const [group, path, name] of [['CSS', '/assets/site.css', 'site.css'], ['PNG', '/assets/logo.png', 'logo.png']]) {
+    const expected = file(name);
+    list.push({ group, kind: 'pass', label: NAMES.pass, path, expected, n: N_SMALL });
+    list.push({ group, kind: 'tailor', label: 'Tailor (not HTML: passed through)', path, expected, n: N_SMALL });
+  }
+  return list;
+}
+
+async function cpuAndLatency() {
+  const { mf, pid, urls } = await start(['pass', 'floor', 'tailor'], originUrl);
+  try {
+    const kv = await mf.getKVNamespace('CATALOG', 'tailor');
+    // In the order kv-bulk gives: fragments, manifest, then the pointer.
+    for (const { key, value } of ENTRIES) await kv.put(key, value);
+    const all = cases();
+    log('checking and warming every case');
+    for (const c of all) for (let i = 0; i < WARMUP; i += 1) await check(urls[c.kind] + c.path, c.expected);
+    // Warm means the isolate serves every fragment from memory.
+    const timing = (await check(`${urls.tailor}/p/landing.html`, PAGES[1].personalized)).headers['server-timing'];
+    if (!/fragments;[^,]*desc="5 memory 0 cache 0 kv"/.test(timing)) throw new Error(`not warm: server-timing ${timing}`);
+
+    const rounds = all.map(() => []);
+    for (let r = 0; r < ROUNDS; r += 1) {
+      // Alternate the order so no case always runs first or last after a pause.
+      const order = all.map((_, i) => i);
+      if (r % 2 === 1) order.reverse();
+      for (const i of order) {
+        const c = all[i];
+        log(`round ${r + 1}/${ROUNDS}: ${c.group} ${c.label}`);
+        const url = urls[c.kind] + c.path;
+        const { cpu, result: c1 } = await cpuDuring(pid, () => series(url, c.expected, c.n));
+        const c8 = await series(url, c.expected, c.n, CONCURRENCY);
+        rounds[i].push({ cpu: cpu / c.n, p50: pct(c1, 50), p99: pct(c1, 99), p50c8: pct(c8, 50), p99c8: pct(c8, 99) });
+      }
+    }
+
+    print();
+    print(`## CPU and latency per request (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''})`);
+    print();
+    print(`One workerd process runs the three workers, each on its own socket (Miniflare \`unsafeDirectSockets\`: no entry worker, no proxy). ` +
+      `Per round every case runs n requests one at a time (workerd CPU measured over them), then n requests ${CONCURRENCY} at a time; ` +
+      `rounds alternate the order of the cases. CPU is the CPU time of workerd's threads (schedstat) divided by n; ` +
+      `it includes workerd's HTTP server and its fetch to the origin, which every worker pays. ` +
+      `Ratios are taken within each round, then the median. The page without markers is the same page minus its 5 marker tags ` +
+      `(${PAGES[0].marked.length - PAGES[0].plain.length} bytes), on a path the catalog covers, so Tailor does all its per-request work and changes nothing; ` +
+      `its ratios are against the marked page's JS rows. Warm: ${WARMUP} requests per case first, fragments from isolate memory. ` +
+      `Latencies are measured by the client (this Node process), which shares the machine's cores with workerd and the origin.`);
+    print();
+    print(`| page | worker | n | CPU / req | rounds' CPU range | × JS pass-through | × HTMLRewriter floor | p50 (c=1) | p99 (c=1) | p50 (c=${CONCURRENCY}) | p99 (c=${CONCURRENCY}) |`);
+    print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    all.forEach((c, i) => {
+      const ref = (kind) => all.findIndex((o) => o.group === c.group && o.kind === kind);
+      const vs = (kind) => {
+        const j = ref(kind);
+        return j < 0 || c.kind === 'pass' || (kind === 'floor' && c.kind === 'floor')
+          ? undefined
+          : median(rounds[i].map((m, r) => m.cpu / rounds[j][r].cpu));
+      };
+      const m = (key) => median(rounds[i].map((x) => x[key]));
+      const cpus = rounds[i].map((x) => x.cpu);
+      const range = `${Math.min(...cpus).toFixed(3)}–${Math.max(...cpus).toFixed(3)}`;
+      print(`| ${c.group} | ${c.label} | ${c.n} | ${ms(m('cpu'), 3)} | ${range} | ${ratio(vs('pass'))} | ${ratio(vs('floor'))} | ` +
+        `${ms(m('p50'))} | ${ms(m('p99'))} | ${ms(m('p50c8'))} | ${ms(m('p99c8'))} |`);
+    });
+    return { timing };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+async function timeToFirstByte() {
+  const { mf, urls } = await start(['pass', 'tailor'], originUrl);
+  try {
+    const page = PAGES[1];
+    const rows = [['origin alone (no worker)', originUrl, page.marked], [NAMES.pass, urls.pass, page.marked], ['Tailor, 5 blocks personalized', urls.tailor, page.personalized]];
+    for (const [, base, expected] of rows) for (let i = 0; i < 3; i += 1) await check(`${base}/slow/p/${page.name}.html`, expected);
+    const results = rows.map(() => []);
+    for (let i = 0; i < TTFB_REQUESTS; i += 1) {
+      for (const [j, [, base, expected]] of rows.entries()) results[j].push(await check(`${base}/slow/p/${page.name}.html`, expected));
+    }
+    print();
+    print(`## Time to first byte from a slow origin (${page.label} page, median of ${TTFB_REQUESTS})`);
+    print();
+    print(`The origin sends the first ${SLOW.SLOW_FIRST_BYTES} bytes at once, then ${SLOW.SLOW_CHUNK_BYTES} bytes every ${SLOW.SLOW_INTERVAL_MS} ms ` +
+      `(${Math.ceil((page.marked.length - SLOW.SLOW_FIRST_BYTES) / SLOW.SLOW_CHUNK_BYTES)} more chunks). A worker that buffered the page would ` +
+      `send its first byte after the last chunk. Warm isolates (3 requests each first).`);
+    print();
+    print('| worker | response headers | first body byte | whole body |');
+    print('| --- | --- | --- | --- |');
+    rows.forEach(([label], j) => {
+      const m = (key) => median(results[j].map((r) => r[key]));
+      print(`| ${label} | ${ms(m('headersMs'))} | ${ms(m('firstByteMs'))} | ${ms(m('totalMs'))} |`);
+    });
+  } finally {
+    await mf.dispose();
+  }
+}
+
+async function coldAndWarm() {
+  const page = PAGES[1];
+  const pagePath = `/p/${page.name}.html`;
+  // The PNG row separates Tailor's cold cost in general (isolate, wasm, config)
+  // from that of a page's catalog, profile and fragment work.
+  const configs = [
+    { kind: 'pass', label: NAMES.pass, path: pagePath, expected: page.marked },
+    { kind: 'tailor', label: 'Tailor, 5 blocks personalized', path: pagePath, expected: page.personalized },
+    { kind: 'tailor', label: 'Tailor, the PNG (no catalog work)', path: '/assets/logo.png', expected: file('logo.png') },
+  ];
+  const rows = [];
+  for (const { kind, label, path, expected } of configs) {
+    const runs = [];
+    for (let s = 0; s < COLD_STARTS; s += 1) {
+      log(`cold start ${s + 1}/${COLD_STARTS}: ${label}`);
+      const { mf, pid, urls, startupMs } = await start([kind], originUrl);
+      try {
+        const url = urls[kind] + path;
+        if (kind === 'tailor') {
+          // Miniflare's KV is a JS service inside the same workerd: read every
+          // key once first, so the first request's CPU is the worker's, not the
+          // simulator's start (Cloudflare's KV costs the isolate latency, not CPU).
+          const kv = await mf.getKVNamespace('CATALOG', kind);
+          for (const { key } of ENTRIES) await kv.get(key);
+        }
+        const { cpu: firstCpu, result: first } = await cpuDuring(pid, () => check(url, expected));
+        const second = await check(url, expected);
+        const warm = await series(url, expected, 50);
+        runs.push({ startupMs, first: first.totalMs, firstCpu, second: second.totalMs, warm: pct(warm, 50), timing: first.headers['server-timing'] });
+      } finally {
+        await mf.dispose();
+      }
+    }
+    rows.push({ label, runs });
+  }
+  print();
+  print(`## Cold vs warm (${page.label} page, median of ${COLD_STARTS} fresh workerd instances each)`);
+  print();
+  print('Each instance runs one worker. "start" is `new Miniflare()` until ready (workerd started, scripts and wasm compiled). ' +
+    "The first request's CPU is workerd's CPU during that request. " +
+    "Tailor's first page request also reads the live pointer, the manifest and the 5 fragments from Miniflare's local KV " +
+    "(on disk, not Cloudflare's KV latency; every key is read once from Node before the request, so the KV simulator's own start and first runs are not counted).");
+  print();
+  print('| worker | start | 1st request | CPU of 1st request | 2nd request | warm p50 (next 50) |');
+  print('| --- | --- | --- | --- | --- | --- |');
+  for (const { label, runs } of rows) {
+    const m = (key) => median(runs.map((r) => r[key]));
+    print(`| ${label} | ${ms(m('startupMs'), 0)} | ${ms(m('first'))} | ${ms(m('firstCpu'), 1)} | ${ms(m('second'))} | ${ms(m('warm'))} |`);
+  }
+  print();
+  print(`Tailor's Server-Timing on a first page request: \`${rows[1].runs[0].timing}\``);
+}
+
+async function memory() {
+  const page = PAGES[1];
+  const checkpoints = [...new Set([WARMUP, MEMORY_FIRST, MEMORY_HALF, MEMORY_REQUESTS])];
+  const rows = [];
+  for (const kind of ['pass', 'tailor']) {
+    const label = kind === 'tailor' ? 'Tailor, 5 blocks personalized' : NAMES[kind];
+    const expected = kind === 'tailor' ? page.personalized : page.marked;
+    const { mf, pid, urls } = await start([kind], originUrl, { inspector: true });
+    const inspector = await openInspector(await mf.getInspectorURL(), kind);
+    const url = `${urls[kind]}/p/${page.name}.html`;
+    /** Runs `method` in the isolate; workerd serves the inspector while the isolate runs, so requests keep it running. */
+    const inIsolate = async (method) => {
+      const reply = inspector.call(method);
+      let answered = false;
+      reply.then(() => { answered = true; });
+      while (!answered) await check(url, expected);
+      return reply;
+    };
+    try {
+      log(`memory: ${label}, ${MEMORY_REQUESTS} requests`);
+      let done = 0;
+      for (const at of checkpoints) {
+        await series(url, expected, at - done, CONCURRENCY);
+        done = at;
+        const rss = rssMiB(pid);
+        await inIsolate('HeapProfiler.collectGarbage');
+        const heap = (await inIsolate('Runtime.getHeapUsage')).result;
+        rows.push({ label, at, rss, rssAfterGc: rssMiB(pid), heapMiB: heap.usedSize / 2 ** 20 });
+      }
+    } finally {
+      inspector.close();
+      await mf.dispose();
+    }
+  }
+  const n = (v) => v.toLocaleString('en');
+  const mib = (v) => `${v.toFixed(1)} MiB`;
+  print();
+  print(`## Memory: workerd over ${n(MEMORY_REQUESTS)} requests (${page.label} page, ${CONCURRENCY} at a time)`);
+  print();
+  print('A fresh instance per worker, with an inspector (only here). At each count: VmRSS of the workerd process ' +
+    "(/proc/PID/status, which also holds Miniflare's own services), then a full GC of the worker's isolate " +
+    '(`HeapProfiler.collectGarbage`), RSS again and the V8 heap in use (`Runtime.getHeapUsage`). ' +
+    'The inspector is served while the isolate runs, so a few more requests run during each GC. ' +
+    'A per-request leak shows as growth after GC; garbage V8 has not collected yet shows only before it.');
+  print();
+  print('| worker | requests | RSS | RSS after a full GC | V8 heap used after GC |');
+  print('| --- | --- | --- | --- | --- |');
+  for (const r of rows) print(`| ${r.label} | ${n(r.at)} | ${mib(r.rss)} | ${mib(r.rssAfterGc)} | ${mib(r.heapMiB)} |`);
+  print();
+  const growth = (label) => {
+    const of = (at) => rows.find((r) => r.label === label && r.at === at).rssAfterGc;
+    const d = of(MEMORY_REQUESTS) - of(MEMORY_FIRST);
+    return `${label} ${d >= 0 ? '+' : ''}${mib(d)}`;
+  };
+  print(`RSS after GC from ${n(MEMORY_FIRST)} to ${n(MEMORY_REQUESTS)} requests: ${growth(NAMES.pass)}, ${growth('Tailor, 5 blocks personalized')}.`);
+}
+
+try {
+  rmSync(KV_DIR, { recursive: true, force: true });
+  machine();
+  const { timing } = await cpuAndLatency();
+  print();
+  print(`Tailor's Server-Timing on a warm personalized request: \`${timing}\``);
+  print();
+  print(`CPU sources: over every CPU measurement of these cases, the threads' schedstat sum to ${cpuTotals.sched.toFixed(0)} ms ` +
+    `and workerd's utime+stime (/proc/PID/stat, ${1000 / TICKS_PER_S} ms ticks) to ${cpuTotals.ticks.toFixed(0)} ms.`);
+  await timeToFirstByte();
+  await coldAndWarm();
+  await memory();
+  print();
+  print(`Run took ${((performance.now() - started) / 1000).toFixed(0)} s (\`${QUICK ? 'BENCH_QUICK=1 ' : ''}node benches/workerd.mjs\`); ` +
+    `load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
+  console.log(out.join('\n'));
+} finally {
+  agent.destroy();
+  stopOrigin();
+}
