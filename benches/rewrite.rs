@@ -1,8 +1,11 @@
-//! The native engine on a marketing page: passing it through with no handler,
-//! and applying a plan with the chosen marker (`tailor-block`, a tag-name
-//! selector) next to the attribute-only alternative (`[data-personalize]`),
-//! all in one run. The figures back the choice in `docs/markers.md`.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+//! The native engine on realistic pages (`benches/data/`: a ~10 KB marketing
+//! page, a ~120 KB landing page, a ~700 KB documentation page, five marked
+//! blocks each), applying a 5-block plan next to the same engine passing the
+//! same bytes through with no handler, in one run. And on the demo page: the
+//! chosen marker (`tailor-block`, a tag-name selector) next to the
+//! attribute-only alternative (`[data-personalize]`), which backs the choice
+//! in `docs/markers.md`.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 
@@ -65,6 +68,51 @@ fn pass_through(input: &[u8]) -> usize {
     out
 }
 
+/// A fill for each of the bench pages' five blocks, a realistic fragment each.
+fn five_block_plan() -> RewritePlan {
+    let mut plan = RewritePlan::new();
+    for name in ["hero", "cta", "proof", "spotlight", "footer-cta"] {
+        let html = format!(
+            r#"<section class="{name}"><div class="container"><h2>For fintech teams</h2><p>Settle in seconds, reconcile every ledger automatically.</p><a class="btn" href="/start?from={name}">Start now</a></div></section>"#
+        );
+        plan.insert(
+            name,
+            Fill {
+                variant: "fintech".into(),
+                html: html.into(),
+            },
+        );
+    }
+    plan
+}
+
+fn pages(c: &mut Criterion) {
+    let plan = five_block_plan();
+    for (label, file) in [
+        ("page-10k", "marketing.html"),
+        ("page-120k", "landing.html"),
+        ("page-700k", "docs.html"),
+    ] {
+        let path = format!("benches/data/{file}");
+        let page =
+            std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (run from the repository root)"));
+        let rewritten = native::rewrite_chunks(&plan, page.chunks(16 * 1024)).unwrap();
+        let fills = String::from_utf8_lossy(&rewritten)
+            .matches("For fintech teams")
+            .count();
+        assert_eq!(fills, 5, "{file}: every block filled");
+        let mut group = c.benchmark_group(label);
+        group.throughput(Throughput::Bytes(page.len() as u64));
+        group.bench_function("pass-through (no handler)", |b| {
+            b.iter(|| pass_through(black_box(&page)))
+        });
+        group.bench_function("tailor engine (plan, 5 blocks)", |b| {
+            b.iter(|| native::rewrite_chunks(&plan, black_box(&page).chunks(16 * 1024)).unwrap())
+        });
+        group.finish();
+    }
+}
+
 fn markers(c: &mut Criterion) {
     let tag_page = page(120 * 1024);
     let attr_page = tag_page
@@ -94,5 +142,5 @@ fn markers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, markers);
+criterion_group!(benches, pages, markers);
 criterion_main!(benches);
