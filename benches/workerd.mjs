@@ -123,7 +123,7 @@ function workerOptions(kind, originUrl) {
   return {
     ...common,
     modules: true,
-    scriptPath: join(ROOT, 'build/worker/shim.mjs'),
+    scriptPath: join(ROOT, 'build/worker/entry.mjs'),
     modulesRoot: join(ROOT, 'build'),
     // worker-build's output is ES modules in .js files and a .wasm imported as a module.
     modulesRules: [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
@@ -334,7 +334,7 @@ function machine() {
   print(`- date: ${new Date().toISOString()}; ${QUICK ? '**QUICK mode** (small counts: smoke figures only)' : 'full run'}`);
   print(`- machine: ${availableParallelism()} CPUs (nproc), ${model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   print(`- node ${process.version}, miniflare ${miniflare}, workerd ${workerdVersion}, compatibility date ${COMPAT_DATE}`);
-  print(`- Tailor: build/worker/shim.mjs at ${commit} (index_bg.wasm ${wasm.toLocaleString('en')} B); TAILOR_BUDGET_MS=100, KV seeded with \`tailor catalog kv-bulk benches/data/catalog.json\` (Miniflare's local KV)`);
+  print(`- Tailor: build/worker/entry.mjs at ${commit} (index_bg.wasm ${wasm.toLocaleString('en')} B); TAILOR_BUDGET_MS=100, KV seeded with \`tailor catalog kv-bulk benches/data/catalog.json\` (Miniflare's local KV)`);
   print(`- visitor: a signed profile cookie (fintech, CTO, enterprise): every block of the 5 gets a non-default variant`);
   print(`- origin: benches/workerd-origin.mjs, a separate Node process on 127.0.0.1; requests carry \`accept-encoding: identity\`, whole bodies are read and compared byte for byte with the expected body`);
 }

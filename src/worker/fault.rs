@@ -4,19 +4,29 @@
 //! show that the page is still served and the next requests succeed.
 //!
 //! - `trap`: the handler traps before it answers.
-//! - `trap-in-stream`: the rewriter's element handler traps while the page streams.
+//! - `trap-in-stream`: a Rust element handler traps at the page's first
+//!   marker, while the page streams.
 #![allow(clippy::panic)]
 
-use js_sys::Map;
-use wasm_bindgen::JsValue;
-use web_sys::Request;
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+use web_sys::{Request, Response};
 
-use crate::rewrite::{Fill, RewritePlan};
+use crate::rewrite::MARKER_SELECTOR;
 
 /// The request header naming the fault.
 const HEADER: &str = "x-tailor-fault";
-/// A fills-map key no block can have (names are validated), read by the element handler.
-const TRAP_KEY: &str = "\0trap";
+
+#[wasm_bindgen]
+extern "C" {
+    type HtmlRewriter;
+    #[wasm_bindgen(constructor, js_class = "HTMLRewriter", catch)]
+    fn new() -> Result<HtmlRewriter, JsValue>;
+    #[wasm_bindgen(method, js_class = "HTMLRewriter", catch)]
+    fn on(this: &HtmlRewriter, selector: &str, handlers: &Object) -> Result<HtmlRewriter, JsValue>;
+    #[wasm_bindgen(method, js_class = "HTMLRewriter", catch)]
+    fn transform(this: &HtmlRewriter, response: &Response) -> Result<Response, JsValue>;
+}
 
 fn requested(req: &Request) -> Option<String> {
     req.headers().get(HEADER).ok().flatten()
@@ -29,20 +39,20 @@ pub fn before_serve(req: &Request) {
     }
 }
 
-/// Adds a fill the element handler traps on, when the request asks for `trap-in-stream`.
-pub fn mark_stream(req: &Request, plan: &mut RewritePlan) {
-    if requested(req).as_deref() == Some("trap-in-stream") {
-        let fill = Fill {
-            variant: String::new(),
-            html: "".into(),
-        };
-        plan.insert(TRAP_KEY, fill);
+/// `response`, or when the request asks for `trap-in-stream`, `response`
+/// through a rewriter whose Rust element handler traps.
+pub fn trap_in_stream(req: &Request, response: Response) -> Result<Response, JsValue> {
+    if requested(req).as_deref() != Some("trap-in-stream") {
+        return Ok(response);
     }
-}
-
-/// Traps inside the element handler when the plan was marked.
-pub fn in_stream(fills: &Map) {
-    if fills.has(&JsValue::from_str(TRAP_KEY)) {
-        panic!("fault injection: trap inside the element handler");
-    }
+    let trap = Closure::<dyn Fn(JsValue)>::new(|_element: JsValue| {
+        panic!("fault injection: trap inside an element handler");
+    });
+    let handlers = Object::new();
+    Reflect::set(&handlers, &"element".into(), trap.as_ref())?;
+    // Test builds only: the instance traps and is replaced anyway.
+    trap.forget();
+    HtmlRewriter::new()?
+        .on(MARKER_SELECTOR, &handlers)?
+        .transform(&response)
 }

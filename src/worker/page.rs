@@ -254,13 +254,12 @@ async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Resu
     Ok(match dispose(prepared, &WebResponseHead(&response)) {
         Disposition::PassThrough => response,
         Disposition::Annotate { headers } => with_headers(&response, &headers).unwrap_or(response),
-        #[allow(unused_mut)] // mutated by fault injection only
-        Disposition::Rewrite { mut plan, headers } => {
-            #[cfg(feature = "fault-injection")]
-            super::fault::mark_stream(req, &mut plan);
+        Disposition::Rewrite { plan, headers } => {
             let Ok(edited) = with_headers(&response, &headers) else {
                 return Ok(response);
             };
+            #[cfg(feature = "fault-injection")]
+            let edited = super::fault::trap_in_stream(req, edited)?;
             // Only a page that is really personalized counts as an exposure.
             sink::send_after_response(ctx, config.events_url.as_deref(), &exposures);
             if facts.method.eq_ignore_ascii_case("HEAD") || edited.body().is_none() {
