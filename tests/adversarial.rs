@@ -36,8 +36,11 @@ use tailor_edge::rewrite::{native, Fill, RewritePlan};
 // Profile cookies
 // ---------------------------------------------------------------------------
 
-const NOW: u64 = 1_795_003_600;
-const SECRET: &str = "7Jd0m1bq3cXo9T2Zr8WvYkLpN4sHaQfUe6gCiBtRxDw";
+/// The fixtures the benches measure (keys, a fintech CTO's profile).
+#[path = "../benches/common/mod.rs"]
+mod fixtures;
+
+use fixtures::{NOW, SECRET};
 
 fn key() -> Key {
     Key::derive("k1", SECRET, Purpose::ProfileCookie).unwrap()
@@ -50,17 +53,11 @@ fn settings() -> ProfileSettings {
     }
 }
 
+/// The benches' fintech CTO, in one experiment.
 fn profile() -> Profile {
     Profile {
-        i: NOW - 3_600,
-        e: NOW + 86_400,
-        ind: Some("fintech".into()),
-        role: Some("cto".into()),
-        size: Some("enterprise".into()),
-        bid: Some("Zk3qL9xT2mVbQ0aa".into()),
         x: vec![("hero-test".into(), 1)],
-        c: "pa".into(),
-        ..Profile::default()
+        ..fixtures::fintech_cto()
     }
 }
 
