@@ -4,7 +4,9 @@
 // JS worker running workerd's HTMLRewriter with a no-op handler on
 // `tailor-block` (the floor any rewriting worker pays). Prints Markdown:
 // machine, CPU and latency per request, time to first byte from a slow
-// origin, cold vs warm, and workerd's memory over many requests.
+// origin, cold vs warm, workerd's memory over many requests, and page
+// latency while the origin's generator answers at once, after 50 ms or
+// after 2 s (Tailor with its control worker, scripts/demo-generator.mjs).
 // `make bench-workerd` (part of `make bench`); figures go to docs/benchmarks.md.
 //
 // CPU is workerd's own: the CPU time of all the workerd process's threads
@@ -25,6 +27,9 @@
 //   BENCH_TTFB_REQUESTS     requests per worker from the slow origin [10, 3]
 //   BENCH_COLD_STARTS       fresh workerd instances per worker [5, 2]
 //   BENCH_MEMORY_REQUESTS   requests before the last memory reading [10000, 3000]
+//   BENCH_GEN_REQUESTS      requests per generator-delay case [200, 20]
+//   BENCH_GEN_MARGIN_MS     how far past TAILOR_BUDGET_MS a page may end while
+//                           the generator takes 2 s [100, 100]
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -34,6 +39,7 @@ import { join, resolve } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { version as workerdVersion } from 'workerd';
 import { sign } from '../examples/node/profile-cookie.mjs';
+import { startGenerator } from '../scripts/demo-generator.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DATA = join(ROOT, 'benches/data');
@@ -48,6 +54,9 @@ const COLD_STARTS = count('BENCH_COLD_STARTS', 5, 2);
 const MEMORY_REQUESTS = count('BENCH_MEMORY_REQUESTS', 10_000, 3000);
 const MEMORY_FIRST = Math.min(1000, MEMORY_REQUESTS);
 const MEMORY_HALF = Math.max(MEMORY_FIRST, Math.round(MEMORY_REQUESTS / 2));
+const GEN_REQUESTS = count('BENCH_GEN_REQUESTS', 200, 20);
+const GEN_MARGIN_MS = count('BENCH_GEN_MARGIN_MS', 100, 100);
+const BUDGET_MS = 100;
 const CONCURRENCY = 8;
 const WARMUP = 20;
 const SLOW = { SLOW_FIRST_BYTES: 4096, SLOW_CHUNK_BYTES: 16384, SLOW_INTERVAL_MS: 50 };
@@ -77,6 +86,17 @@ function fragment(block, variant) {
   const hash = MANIFEST.blocks[block].variants.find((v) => v.id === variant).fragment;
   return kvValue(`fragment/${hash}`);
 }
+
+// The generator section's catalog, a site and KV namespace of its own so the
+// cases above are untouched: one block, spotlight, whose default is written
+// by the generator for every segment no variant fits (`generate.unmatched`).
+const GEN_SITE = 'bench-gen';
+const GEN_ENTRIES = JSON.parse(execFileSync(join(ROOT, 'target/debug/tailor'), ['catalog', 'kv-bulk', join(DATA, 'catalog-generated.json')]));
+const GEN_DEFAULT = (() => {
+  const manifest = JSON.parse(GEN_ENTRIES.find((e) => e.key.startsWith(`tailor/${GEN_SITE}/manifest/`)).value);
+  const hash = manifest.blocks.spotlight.variants.find((v) => v.id === manifest.blocks.spotlight.default).fragment;
+  return GEN_ENTRIES.find((e) => e.key === `tailor/${GEN_SITE}/fragment/${hash}`).value;
+})();
 
 // ---------------------------------------------------------------- the bodies
 
@@ -110,7 +130,26 @@ const SCRIPTS = {
 };
 const NAMES = { pass: 'JS pass-through', floor: 'HTMLRewriter floor', tailor: 'Tailor' };
 
-function workerOptions(kind, originUrl) {
+// worker-build's output is ES modules in .js files and a .wasm imported as a module.
+const BUILD_RULES = [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
+
+function workerOptions(kind, originUrl, generatorUrl) {
+  if (kind === 'control') {
+    // The control worker (control/wrangler.toml): reached only over the page
+    // worker's CONTROL service binding, so no socket of its own. It sanitizes
+    // generated HTML; it has the same KV namespace as its page worker.
+    return {
+      name: kind,
+      compatibilityDate: COMPAT_DATE,
+      stripCfConnectingIp: false,
+      modules: true,
+      scriptPath: join(ROOT, 'build/control/worker/shim.mjs'),
+      modulesRoot: join(ROOT, 'build/control'),
+      modulesRules: BUILD_RULES,
+      bindings: { TAILOR_SITE: GEN_SITE, TAILOR_PUBLISH_RETAIN: '10' },
+      kvNamespaces: { CATALOG: 'bench-gen-catalog' },
+    };
+  }
   const common = {
     name: kind,
     compatibilityDate: COMPAT_DATE,
@@ -119,16 +158,23 @@ function workerOptions(kind, originUrl) {
     // its own that strips CF-Connecting-IP: extra CPU no deployment has.
     stripCfConnectingIp: false,
   };
-  if (kind !== 'tailor') return { ...common, modules: true, script: SCRIPTS[kind], bindings: { ORIGIN_URL: originUrl } };
-  return {
+  if (kind === 'pass' || kind === 'floor') return { ...common, modules: true, script: SCRIPTS[kind], bindings: { ORIGIN_URL: originUrl } };
+  const tailor = {
     ...common,
     modules: true,
     scriptPath: join(ROOT, 'build/worker/entry.mjs'),
     modulesRoot: join(ROOT, 'build'),
-    // worker-build's output is ES modules in .js files and a .wasm imported as a module.
-    modulesRules: [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    bindings: { ORIGIN_URL: originUrl, TAILOR_SITE: SITE, TAILOR_BUDGET_MS: '100', TAILOR_PROFILE_KEYS: `${KID}:${SECRET}` },
+    modulesRules: BUILD_RULES,
+    bindings: { ORIGIN_URL: originUrl, TAILOR_SITE: SITE, TAILOR_BUDGET_MS: String(BUDGET_MS), TAILOR_PROFILE_KEYS: `${KID}:${SECRET}` },
     kvNamespaces: { CATALOG: 'bench-catalog' },
+  };
+  if (kind === 'tailor') return tailor;
+  // 'tailor-gen': Tailor with the generator and the control worker as CONTROL (its sanitizer).
+  return {
+    ...tailor,
+    bindings: { ...tailor.bindings, TAILOR_SITE: GEN_SITE, TAILOR_GENERATOR_URL: generatorUrl, TAILOR_GENERATOR_TIMEOUT_MS: '5000' },
+    kvNamespaces: { CATALOG: 'bench-gen-catalog' },
+    serviceBindings: { CONTROL: 'control' },
   };
 }
 
@@ -154,7 +200,7 @@ function workerdChildren() {
  * A Miniflare instance running `kinds`: its workerd pid and each worker's
  * base URL. Only the memory instances get an `inspector` (to force a GC).
  */
-async function start(kinds, originUrl, { inspector = false } = {}) {
+async function start(kinds, originUrl, { inspector = false, generatorUrl } = {}) {
   const before = new Set(workerdChildren());
   const t = performance.now();
   const mf = new Miniflare({
@@ -166,14 +212,14 @@ async function start(kinds, originUrl, { inspector = false } = {}) {
     handleRuntimeStdio(stdout, stderr) {
       for (const stream of [stdout, stderr]) stream.on('data', (d) => process.stderr.write(d));
     },
-    workers: kinds.map((kind) => workerOptions(kind, originUrl)),
+    workers: kinds.map((kind) => workerOptions(kind, originUrl, generatorUrl)),
   });
   await mf.ready;
   const startupMs = performance.now() - t;
   const pids = workerdChildren().filter((pid) => !before.has(pid));
   if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
   const urls = {};
-  for (const kind of kinds) urls[kind] = (await mf.unsafeGetDirectURL(kind)).href.replace(/\/$/, '');
+  for (const kind of kinds.filter((k) => k !== 'control')) urls[kind] = (await mf.unsafeGetDirectURL(kind)).href.replace(/\/$/, '');
   return { mf, pid: pids[0], urls, startupMs };
 }
 
@@ -263,10 +309,10 @@ const HEADERS = {
   'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
   cookie: COOKIE,
 };
-function get(url) {
+function get(url, headers = HEADERS) {
   return new Promise((ok, fail) => {
     const t0 = performance.now();
-    http.get(url, { agent, headers: HEADERS }, (res) => {
+    http.get(url, { agent, headers }, (res) => {
       const headersMs = performance.now() - t0;
       const chunks = [];
       let firstByteMs;
@@ -278,14 +324,18 @@ function get(url) {
     }).on('error', fail);
   });
 }
-/** GET that must answer 200 with exactly `expected`; fails the run otherwise. */
-async function check(url, expected) {
-  const res = await get(url);
+/** Fails the run unless `res` is a 200 with exactly `expected`. */
+function expectBody(url, res, expected) {
   if (res.status !== 200 || !res.body.equals(expected)) {
     const at = [...expected].findIndex((b, i) => res.body[i] !== b);
     throw new Error(`${url}: status ${res.status}, ${res.body.length} bytes (expected ${expected.length}), first difference at byte ${at}: ` +
       `${JSON.stringify(res.body.subarray(Math.max(0, at - 40), at + 80).toString())}\nserver-timing: ${res.headers['server-timing']}`);
   }
+}
+/** GET that must answer 200 with exactly `expected`; fails the run otherwise. */
+async function check(url, expected) {
+  const res = await get(url);
+  expectBody(url, res, expected);
   return res;
 }
 /** n checked requests, `concurrency` at a time; their latencies, sorted. */
@@ -329,12 +379,12 @@ function machine() {
   const miniflare = JSON.parse(readFileSync(join(ROOT, 'node_modules/miniflare/package.json'))).version;
   const wasm = readFileSync(join(ROOT, 'build/index_bg.wasm')).length;
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
-  print('# Tailor in workerd: CPU, latency, streaming, cold start, memory');
+  print('# Tailor in workerd: CPU, latency, streaming, cold start, memory, generator delays');
   print();
   print(`- date: ${new Date().toISOString()}; ${QUICK ? '**QUICK mode** (small counts: smoke figures only)' : 'full run'}`);
   print(`- machine: ${availableParallelism()} CPUs (nproc), ${model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   print(`- node ${process.version}, miniflare ${miniflare}, workerd ${workerdVersion}, compatibility date ${COMPAT_DATE}`);
-  print(`- Tailor: build/worker/entry.mjs at ${commit} (index_bg.wasm ${wasm.toLocaleString('en')} B); TAILOR_BUDGET_MS=100, KV seeded with \`tailor catalog kv-bulk benches/data/catalog.json\` (Miniflare's local KV)`);
+  print(`- Tailor: build/worker/entry.mjs at ${commit} (index_bg.wasm ${wasm.toLocaleString('en')} B); TAILOR_BUDGET_MS=${BUDGET_MS}, KV seeded with \`tailor catalog kv-bulk benches/data/catalog.json\` (Miniflare's local KV)`);
   print(`- visitor: a signed profile cookie (fintech, CTO, enterprise): every block of the 5 gets a non-default variant`);
   print(`- origin: benches/workerd-origin.mjs, a separate Node process on 127.0.0.1; requests carry \`accept-encoding: identity\`, whole bodies are read and compared byte for byte with the expected body`);
 }
@@ -557,6 +607,155 @@ async function memory() {
   print(`RSS after GC from ${n(MEMORY_FIRST)} to ${n(MEMORY_REQUESTS)} requests: ${growth(NAMES.pass)}, ${growth('Tailor, 5 blocks personalized')}.`);
 }
 
+/**
+ * Page latency while the origin's generator is fast, slow or too slow: Tailor
+ * with its control worker (the sanitizer, over the CONTROL service binding)
+ * in one workerd, the demo generator in this process, and the JS pass-through
+ * to the same page in the same instance as the baseline.
+ */
+async function generatorDelays() {
+  const page = PAGES[1];
+  const path = `/p/${page.name}.html`;
+  // Tailor may change only the spotlight block's inner HTML.
+  const open = '<tailor-block name="spotlight">';
+  const innerAt = page.marked.indexOf(open) + Buffer.byteLength(open);
+  const innerEnd = page.marked.indexOf('</tailor-block>', innerAt);
+  const prefix = page.marked.subarray(0, innerAt);
+  const suffix = page.marked.subarray(innerEnd);
+  const withSpotlight = (inner) => Buffer.concat([prefix, Buffer.from(inner), suffix]);
+  // Outcomes that serve the generated fragment; any other keeps the default.
+  const SERVED = new Set(['generator', 'memory', 'cache']);
+  const tag = Date.now().toString(36);
+  const headersFor = (industry) => ({
+    ...HEADERS,
+    cookie: `__Host-tailor_profile=${sign({
+      kid: KID, secret: SECRET, profile: { i: now - 60, e: now + 86_400, ind: industry, role: 'founder', size: 'mid', c: 'pa' },
+    })}`,
+  });
+  // The generator writes "Written for {industry} {role}" (labels' hyphens as spaces).
+  const who = (industry) => `${industry.replace(/-/g, ' ')} founder`;
+  const WARM = 'warmseg';
+  let generatedFor; // the generated fragment for a segment, as the sanitizer returns it
+
+  const generator = await startGenerator();
+  const { mf, urls } = await start(['pass', 'tailor-gen', 'control'], originUrl, { generatorUrl: generator.url });
+  try {
+    const kv = await mf.getKVNamespace('CATALOG', 'tailor-gen');
+    for (const { key, value } of GEN_ENTRIES) await kv.put(key, value);
+    const url = urls['tailor-gen'] + path;
+
+    /** One Tailor request for `industry`'s segment: checked, its time and the spotlight's outcome. */
+    async function visit(industry, accept) {
+      const res = await get(url, headersFor(industry));
+      const timing = res.headers['server-timing'] ?? '';
+      const outcome = /generated: spotlight:([a-z-]+)/.exec(timing)?.[1];
+      if (res.status !== 200 || !res.body.toString('latin1').trimEnd().endsWith('</html>')) {
+        throw new Error(`${industry}: status ${res.status}, ${res.body.length} bytes, not the complete page; server-timing: ${timing}`);
+      }
+      if (!accept.includes(outcome)) throw new Error(`${industry}: spotlight outcome ${outcome} (expected ${accept.join(' or ')}); server-timing: ${timing}`);
+      if (SERVED.has(outcome) && !generatedFor) {
+        // The first generated fragment: learn how the sanitizer returns the generator's section.
+        const inner = res.body.subarray(innerAt, res.body.length - suffix.length).toString('utf8');
+        if (!res.body.subarray(0, innerAt).equals(prefix) || !inner.includes(`Written for ${who(industry)}<`) || !inner.includes('data-variant="generated"')) {
+          throw new Error(`${industry}: not the generated spotlight: ${JSON.stringify(inner.slice(0, 300))}`);
+        }
+        generatedFor = (other) => inner.replaceAll(who(industry), who(other));
+      }
+      expectBody(url, res, withSpotlight(SERVED.has(outcome) ? generatedFor(industry) : GEN_DEFAULT));
+      return { ms: res.totalMs, outcome };
+    }
+
+    // Warm up: both isolates, the control worker, the generator's path, and the warm segment's fragment.
+    log(`generator delays: warming up`);
+    generator.control({ delayMs: 0, mode: 'ok' });
+    for (let i = 0; ; i += 1) {
+      if ((await visit(WARM, ['generator', 'generator-late', 'generator-in-flight', 'memory', 'cache'])).outcome === 'memory') break;
+      if (i > 50) throw new Error('the warm segment never came from memory');
+      await new Promise((ok) => setTimeout(ok, 20));
+    }
+    for (let i = 0; i < WARMUP; i += 1) {
+      await check(`${urls.pass}${path}`, page.marked);
+      await check(`${originUrl}${path}`, page.marked);
+      await visit(WARM, ['memory']);
+      await visit(`warm-up-${tag}-${i}`, ['generator', 'generator-late']);
+    }
+    await new Promise((ok) => setTimeout(ok, 200));
+
+    const rows = [];
+    /** n requests one at a time; `next(i)` resolves with { ms, outcome }. */
+    async function run(label, n, next, { delayMs, settleMs = 0 } = {}) {
+      log(`generator delays: ${label}, ${n} requests`);
+      if (delayMs !== undefined) generator.control({ delayMs, mode: 'ok' });
+      const calls = generator.calls().length;
+      const times = [];
+      const outcomes = {};
+      for (let i = 0; i < n; i += 1) {
+        const { ms: t, outcome } = await next(i);
+        times.push(t);
+        if (outcome) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      }
+      // Late calls finish in the background (waitUntil): count them once they have.
+      if (settleMs > 0) await new Promise((ok) => setTimeout(ok, settleMs));
+      times.sort((a, b) => a - b);
+      const row = { label, n, p50: pct(times, 50), p99: pct(times, 99), max: times.at(-1), outcomes, calls: generator.calls().length - calls, delayMs };
+      rows.push(row);
+      return row;
+    }
+    const timed = async (target) => ({ ms: (await check(target, page.marked)).totalMs });
+    await run('origin alone (no worker)', GEN_REQUESTS, () => timed(`${originUrl}${path}`));
+    const pass = await run(`${NAMES.pass} (the origin's own time through workerd)`, GEN_REQUESTS, () => timed(`${urls.pass}${path}`));
+    await run('Tailor, warm segment (generated fragment cached)', GEN_REQUESTS, () => visit(WARM, ['memory', 'cache']));
+    const segment = (delayMs, i) => `d${delayMs}-${tag}-${i}`;
+    for (const delayMs of [0, 50]) {
+      await run(`Tailor, new segment, generator answers after ${delayMs} ms`, GEN_REQUESTS,
+        (i) => visit(segment(delayMs, i), ['generator', 'generator-late']), { delayMs });
+    }
+    const SLOW_MS = 2000;
+    const late = await run(`Tailor, new segment, generator answers after ${SLOW_MS / 1000} s`, GEN_REQUESTS,
+      (i) => visit(segment(SLOW_MS, i), ['generator-late']), { delayMs: SLOW_MS, settleMs: SLOW_MS + 500 });
+    // The late calls went on after their responses and filled the caches for the segment's next visitor.
+    const next = await visit(segment(SLOW_MS, 0), ['memory', 'cache']);
+    for (const r of rows) {
+      if (r.delayMs !== undefined && r.calls !== r.n) throw new Error(`${r.label}: ${r.calls} generator calls for ${r.n} new segments`);
+      if (r.label.includes('warm segment') && r.calls !== 0) throw new Error(`${r.label}: ${r.calls} generator calls`);
+    }
+
+    print();
+    print(`## Generator delays under plain workerd (${page.label} page, ${GEN_REQUESTS} requests one at a time per case)`);
+    print();
+    print(`One workerd process runs the JS pass-through and Tailor, with Tailor's control worker beside it as its \`CONTROL\` service binding ` +
+      `(the sanitizer every generated fragment goes through), and TAILOR_BUDGET_MS=${BUDGET_MS}. The generator is scripts/demo-generator.mjs ` +
+      `in this Node process on 127.0.0.1 (TAILOR_GENERATOR_URL; TAILOR_GENERATOR_TIMEOUT_MS=5000). The catalog is benches/data/catalog-generated.json ` +
+      `in a KV namespace of its own: one block, spotlight, whose default is generated for segments no variant fits (\`generate.unmatched\`); ` +
+      `the page's 4 other markers are not in that catalog and pass unchanged. Visitors carry a signed profile cookie (role founder, size mid); ` +
+      `in the "new segment" cases every request has an industry label not seen before, so every request is a cache miss and a generator call. ` +
+      `Every response is checked byte for byte: the origin's page (ending in \`</html>\`) with only the spotlight's inner HTML replaced, ` +
+      `by the generated fragment or, if Server-Timing says it was not served, the default; Server-Timing must name the spotlight's outcome ` +
+      `(\`fragments;…;desc="… generated: spotlight:OUTCOME"\`). Warm-up: ${WARMUP} requests per worker and ${WARMUP} new segments first.`);
+    print();
+    print(`| case | n | p50 | p99 | max | max − budget | spotlight outcome (Server-Timing) | generator calls |`);
+    print('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const r of rows) {
+      const outcomes = Object.entries(r.outcomes).map(([o, k]) => `${o} ×${k}`).join(', ') || '–';
+      const over = r === late ? `${r.max - BUDGET_MS >= 0 ? '+' : ''}${ms(r.max - BUDGET_MS)}` : '–';
+      print(`| ${r.label} | ${r.n} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${over} | ${outcomes} | ${r.label.startsWith('Tailor') ? r.calls : '–'} |`);
+    }
+    print();
+    const limit = BUDGET_MS + GEN_MARGIN_MS;
+    const verdict = late.max <= limit ? 'within' : '**over**';
+    print(`With the generator taking ${SLOW_MS / 1000} s, the slowest of ${late.n} pages took ${ms(late.max)}: ${ms(late.max - BUDGET_MS)} past the ` +
+      `${BUDGET_MS} ms budget, ${verdict} the allowed budget + ${GEN_MARGIN_MS} ms (p50 ${ms(late.p50)} against the pass-through's ${ms(pass.p50)}). ` +
+      `${SLOW_MS / 1000 + 0.5} s later the first of those segments' next visitor got the generated fragment from \`${next.outcome}\` in ${ms(next.ms)}.`);
+    if (late.max > limit) {
+      process.exitCode = 1;
+      log(`FAILED: with a ${SLOW_MS} ms generator a page took ${late.max.toFixed(1)} ms, over budget + margin (${limit} ms)`);
+    }
+  } finally {
+    await mf.dispose();
+    await generator.stop();
+  }
+}
+
 try {
   rmSync(KV_DIR, { recursive: true, force: true });
   machine();
@@ -569,6 +768,7 @@ try {
   await timeToFirstByte();
   await coldAndWarm();
   await memory();
+  await generatorDelays();
   print();
   print(`Run took ${((performance.now() - started) / 1000).toFixed(0)} s (\`${QUICK ? 'BENCH_QUICK=1 ' : ''}node benches/workerd.mjs\`); ` +
     `load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
