@@ -242,7 +242,7 @@ async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Resu
     let (response, prepared) = edge.serve(&page, origin_response).await;
     count_refusal(&isolate, &prepared.visitor.source);
     let fallbacks = isolate.generation.fallbacks();
-    if fallbacks.values().sum::<u64>() > fallbacks_before {
+    if crosses_power_of_two(fallbacks_before, fallbacks.values().sum()) {
         // Counts by reason, per isolate (each request's own are in Server-Timing).
         worker::console_log!("tailor: generator fallbacks in this isolate: {:?}", fallbacks);
     }
@@ -369,10 +369,20 @@ fn preview_keys<'a>(config: &'a Config, facts: &RequestFacts) -> Option<&'a Prev
     keys.filter(|_| on)
 }
 
+/// Whether a count went past 1, 2, 4, 8…: per-isolate counters are logged
+/// then, not on every request (a client sending bad cookies on purpose
+/// must not fill the logs).
+fn crosses_power_of_two(before: u64, after: u64) -> bool {
+    after > before && (before == 0 || after.ilog2() > before.ilog2())
+}
+
 fn count_refusal(isolate: &Isolate, source: &ProfileSource) {
     if let ProfileSource::Anonymous(Some(rejection)) = source {
         // The reason and a count, never the cookie's value.
         let count = isolate.refused_cookies.record(*rejection);
+        if !crosses_power_of_two(count.saturating_sub(1), count) {
+            return;
+        }
         worker::console_log!(
             "tailor: profile cookie refused: {} ({count} in this isolate)",
             rejection.label()
