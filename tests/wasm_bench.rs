@@ -30,16 +30,29 @@ extern "C" {
     fn performance_now() -> f64;
 }
 
+/// Batches timed one after another; the median batch is reported, so a
+/// burst of other work on a shared machine does not move the figure.
+const BATCHES: usize = 11;
+
 fn time(name: &str, iterations: u32, mut f: impl FnMut()) {
     for _ in 0..iterations / 10 {
         f();
     }
-    let start = performance_now();
-    for _ in 0..iterations {
-        f();
-    }
-    let micros = (performance_now() - start) * 1000.0 / f64::from(iterations);
-    console_log!("wasm bench: {name}: {micros:.2} µs/iter ({iterations} iterations)");
+    let per_batch = (iterations / BATCHES as u32).max(1);
+    let mut micros: Vec<f64> = (0..BATCHES)
+        .map(|_| {
+            let start = performance_now();
+            for _ in 0..per_batch {
+                f();
+            }
+            (performance_now() - start) * 1000.0 / f64::from(per_batch)
+        })
+        .collect();
+    micros.sort_by(f64::total_cmp);
+    let (median, low, high) = (micros[BATCHES / 2], micros[0], micros[BATCHES - 1]);
+    console_log!(
+        "wasm bench: {name}: {median:.2} µs/iter (median of {BATCHES} batches of {per_batch}; {low:.2}–{high:.2})"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use serde_json::json;
-use tailor_edge::catalog::source::Bundle;
+use tailor_edge::catalog::source::{Bundle, SourceRules};
 use tailor_edge::decide::CompiledCatalog;
 use tailor_edge::profile::{Key, Profile, Purpose};
 use tailor_edge::signals::{observe, EdgeState, RequestFacts, Signal, SignalSettings};
@@ -68,7 +68,13 @@ pub fn catalog_5x20(regex: &dyn RegexEngine) -> CompiledCatalog {
         );
     }
     let source = json!({ "site": "bench", "blocks": blocks });
-    let bundle = Bundle::from_source(&source.to_string(), |_| Err(String::new())).unwrap();
+    // `build`, not `from_source`: this also runs on wasm32 (tests/wasm_bench.rs).
+    let rules = SourceRules {
+        read_file: &|_| Err(String::new()),
+        clean_html: &|html| Ok(html.to_owned()),
+        regex,
+    };
+    let bundle = Bundle::build(&source.to_string(), &rules).unwrap();
     CompiledCatalog::compile(Rc::new(bundle.manifest), regex).unwrap()
 }
 
