@@ -703,6 +703,23 @@ pub fn is_personalizable_response(head: &impl ResponseHead) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_entry_point_skips_the_same_static_extensions_as_rust() {
+        // src/worker/entry.mjs sends these to the origin without entering wasm.
+        let entry = include_str!("worker/entry.mjs");
+        let start = entry
+            .find("const STATIC_EXTENSIONS = new Set([")
+            .expect("the list in entry.mjs");
+        let list = &entry[start..];
+        let list = &list[list.find('[').unwrap() + 1..list.find(']').unwrap()];
+        let in_js: Vec<&str> = list
+            .split(',')
+            .map(|e| e.trim().trim_matches('\''))
+            .filter(|e| !e.is_empty())
+            .collect();
+        assert_eq!(in_js, STATIC_EXTENSIONS);
+    }
+
     fn req(method: &'static str, path: &'static str) -> PageRequest<'static> {
         PageRequest {
             method,
