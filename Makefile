@@ -89,7 +89,7 @@ bundle: setup
 e2e: cli build build-fault
 	node --test --test-concurrency=1 tests/e2e/
 
-bench: bench-wasm bench-e2e bench-workerd
+bench: bench-wasm bench-e2e bench-workerd bundle
 	cargo bench
 
 ## loop-demo: simulated visitors → events → tailor stats aggregate → catalog push --stats, round by round.
