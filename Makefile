@@ -61,6 +61,8 @@ unit:
 wasm-test:
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	  cargo test --target wasm32-unknown-unknown --test wasm
+	# The wasm benches are not run here, only built, so they cannot break unnoticed.
+	cargo test --no-run --quiet --profile wasm-bench --target wasm32-unknown-unknown --test wasm_bench
 
 ## vectors: the Node and Python reference signers against tests/vectors/.
 vectors:
