@@ -69,9 +69,12 @@ test('the OpenFeature server SDK with the OFREP provider and an API key gets the
   ServerOpenFeature.setProvider('server', new OFREPProvider({ baseUrl: worker.url, headers: [['X-API-Key', API_KEY]] }));
   const client = ServerOpenFeature.getClient('server');
   for (const [name, fields] of Object.entries(PROFILES)) {
-    const context = { targetingKey: `customer-${name}` };
+    // The same bucketing id on both sides: exploration (an id-hashed share per
+    // period) must then pick the same for both, whatever the period.
+    const id = `customer_${name}`;
+    const context = { targetingKey: id };
     for (const [short, attribute] of Object.entries(LABELS)) if (fields[short]) context[attribute] = fields[short];
-    const page = await pageVariants(mint(fields));
+    const page = await pageVariants(mint({ ...fields, bid: id }));
     assert.equal(await client.getStringValue('hero', 'none', context), page.hero, `${name} hero`);
     assert.equal(await client.getStringValue('cta', 'none', context), page.cta, `${name} cta`);
   }
