@@ -99,7 +99,7 @@ loop-demo: cli build
 	node scripts/loop-demo.mjs
 
 ## bench-e2e: page latency p50/p99 through wrangler dev: warm caches, generator delays 0 / 50 ms / 2 s.
-bench-e2e: cli build build-fault
+bench-e2e: cli build
 	node benches/e2e-latency.mjs
 
 ## bench-workerd: CPU, latency, time to first byte, cold start and memory under plain workerd (Miniflare),

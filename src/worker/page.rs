@@ -206,25 +206,18 @@ async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Resu
         };
         return to_response(&response);
     }
-    let has_range = req.headers().has("range").unwrap_or(true);
-    let skip = should_personalize(&PageRequest {
+    // The request's context is read only for a page that may be personalized.
+    let probe = PageRequest {
         method: &method,
         path,
-        has_range,
+        has_range: req.headers().has("range").unwrap_or(true),
         record_visit: true,
         context: RequestContext::default(),
-    });
-    if skip.is_err() {
+    };
+    if should_personalize(&probe).is_err() {
         return origin.fetch(req)?.await;
     }
-    let facts = RequestFacts::read(req, method.clone(), url.clone());
-    let probe = PageRequest {
-        method: &facts.method,
-        path,
-        has_range,
-        record_visit: true,
-        context: facts.context(None),
-    };
+    let facts = facts();
 
     let config = read_config(env);
     let seen = facts.clone().with_dev_overrides(&config, req);
