@@ -7,9 +7,11 @@
 //! own ~30 µs (`benches/workerd.mjs`, docs/benchmarks.md). Rust builds the
 //! plan's `Map` once per page; the handler only looks names up in it.
 //!
-//! The handler never throws: workerd cuts the page at an element whose
-//! handler throws (and still answers 200). A failed lookup or fill leaves the
-//! element with the origin's content.
+//! The JS module also keeps the page whole when workerd's rewriter fails
+//! after the response has started (a marker start tag over its 3 MiB cap,
+//! HTML its strict mode cannot parse): the rest of the page is then the
+//! origin's own bytes, from the last point known to be rewritten whole
+//! (`rewrite-markers.mjs` says how; docs/security.md).
 
 use js_sys::Map;
 use wasm_bindgen::prelude::*;
@@ -17,21 +19,7 @@ use web_sys::Response;
 
 use crate::rewrite::{RewritePlan, MARKER_NAME_ATTRIBUTE, MARKER_SELECTOR};
 
-#[wasm_bindgen(inline_js = r#"
-const AS_HTML = { html: true };
-export function rewriteMarkers(response, selector, attribute, fills) {
-  const element = (el) => {
-    try {
-      const name = el.getAttribute(attribute);
-      const html = name === null ? undefined : fills.get(name);
-      if (typeof html === "string") el.setInnerContent(html, AS_HTML);
-    } catch {
-      // The element keeps the origin's content.
-    }
-  };
-  return new HTMLRewriter().on(selector, { element }).transform(response);
-}
-"#)]
+#[wasm_bindgen(module = "/src/worker/rewrite-markers.mjs")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = rewriteMarkers)]
     fn rewrite_markers(

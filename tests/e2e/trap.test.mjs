@@ -6,6 +6,7 @@
 // happened. Either way the next requests are served by a fresh instance.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startWorker, kvEntries } from './harness.mjs';
 import { COOKIE, DEMO_PROFILES, PROFILE_KEYS, mint, startDemoOrigin, variantOf } from './demo.mjs';
 
@@ -83,5 +84,10 @@ test('a trap inside the rewriter cuts that page at the first block; the next req
   assert.ok(body.length <= firstBlock + '<tailor-block name="hero">'.length, `cut at the first block (got ${body.length} bytes)`);
   assert.equal(body, own.slice(0, body.length), 'an exact prefix of the origin\'s page');
 
+  // A body that ends in an error also ends the connection it came on. wrangler
+  // dev's proxy may hand the next request to that dead connection if it comes
+  // at once (500 "Network connection lost", from Miniflare's entry worker, not
+  // from Tailor); no such hop exists in front of a deployed worker.
+  await sleep(1000);
   await assertServedAfterwards(worker);
 });

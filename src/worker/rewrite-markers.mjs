@@ -1,0 +1,268 @@
+// Fills Tailor's marked blocks through workerd's HTMLRewriter, and keeps the
+// page whole when the rewriter fails mid-stream.
+//
+// workerd's rewriter (lol-html, strict mode, 3 MiB memory cap) can fail
+// after the response has started: a marker start tag over 3 MiB, or HTML
+// whose text type strict mode cannot decide (`<noscript>` inside `<select>`).
+// Piped straight to the client, the page would then end at the error (200,
+// a prefix). So the origin's bytes go to the rewriter through this module,
+// which holds the rewriter's output back until a checkpoint: a point where
+// the output so far is known to be the whole rewrite of the input so far.
+// When the rewriter fails, the output held since the last checkpoint is
+// dropped and the origin's own bytes follow from there, untouched: the blocks
+// already delivered stay personalized, the block being rewritten keeps the
+// origin's content, and the document is whole.
+//
+// A checkpoint is taken when the rewriter asks for more input and
+//   - no filled block is open (its end tag has been seen), and
+//   - the output held ends with the same TAIL_BYTES as the input given since
+//     the last checkpoint (after the last block, the rewriter copies bytes;
+//     output that ends earlier means it still holds a token, or has not
+//     delivered all of it yet).
+// A tag left unfinished at the end of an origin chunk waits for the next
+// chunk, so a piece usually ends between tokens and the checkpoint passes at
+// once: the page streams as it did.
+//
+// The element handler never throws: workerd cuts the page at an element
+// whose handler throws. A failed lookup or fill leaves the origin's content.
+
+const AS_HTML = { html: true };
+/** Bytes compared at a checkpoint, and how many of them must be equal. */
+const TAIL_BYTES = 64;
+const MATCH_BYTES = 12;
+/** Input held back from the rewriter while waiting for a `<` to cut before. */
+const MAX_CARRY_BYTES = 256 * 1024;
+const LESS_THAN = 0x3c;
+const GREATER_THAN = 0x3e;
+const EMPTY = new Uint8Array(0);
+/** Rewriter failures in this isolate (logged at 1, 2, 4, 8…). */
+let failures = 0;
+
+/**
+ * `response` (an HTML page with a body) with its marked blocks filled from
+ * `fills` (a Map: block name → HTML), as workerd's `HTMLRewriter` streams it.
+ */
+export function rewriteMarkers(response, selector, attribute, fills) {
+  let open = 0;
+  const element = (el) => {
+    try {
+      const name = el.getAttribute(attribute);
+      const html = name === null ? undefined : fills.get(name);
+      if (typeof html !== 'string') return;
+      let filled = false;
+      el.onEndTag(() => {
+        if (filled) open -= 1;
+      });
+      el.setInnerContent(html, AS_HTML);
+      filled = true;
+      open += 1;
+    } catch {
+      // The element keeps the origin's content.
+    }
+  };
+
+  const origin = response.body.getReader();
+  /** Read from the origin, not yet given to the rewriter (starts at a `<`). */
+  let carry = [];
+  /** Given to the rewriter since the last checkpoint. */
+  let given = [];
+  /** The rewriter's output since the last checkpoint. */
+  let held = [];
+  let failed = false;
+  /** Checkpoints taken (each sends the output held to the client). */
+  let checkpoints = 0;
+  /** The rewriter has had all input so far and waits for the origin. */
+  let waitingForOrigin = false;
+  /** The origin read in progress for the rewriter, if any. */
+  let feeding = Promise.resolve();
+  let client;
+
+  const input = new ReadableStream(
+    {
+      pull(controller) {
+        feeding = feed(controller);
+        return feeding;
+      },
+      // The rewriter gave up: the client's side (`fail`) takes over.
+      cancel() {},
+    },
+    { highWaterMark: 0 },
+  );
+  const rewritten = new HTMLRewriter()
+    .on(selector, { element })
+    .transform(new Response(input, { status: response.status, statusText: response.statusText, headers: response.headers }));
+  const output = rewritten.body.getReader();
+
+  async function feed(controller) {
+    checkpoint();
+    for (;;) {
+      waitingForOrigin = true;
+      const { done, value } = await origin.read().finally(() => {
+        waitingForOrigin = false;
+      });
+      if (failed) {
+        if (!done) carry.push(value);
+        return;
+      }
+      if (done) {
+        const rest = concat(carry);
+        carry = [];
+        if (rest.byteLength > 0 && !give(controller, rest)) return;
+        try {
+          controller.close();
+        } catch {
+          // The rewriter has given up: `fail` sends what it was given.
+        }
+        return;
+      }
+      const piece = cutBeforeUnfinishedTag(value);
+      if (piece.byteLength === 0) continue;
+      give(controller, piece);
+      return;
+    }
+  }
+
+  /**
+   * What can go to the rewriter now: the chunk, less an unfinished tag at its
+   * end (from its last `<` with no `>` after it), unless that is far back.
+   */
+  function cutBeforeUnfinishedTag(chunk) {
+    const lastOpen = chunk.lastIndexOf(LESS_THAN);
+    const lastClose = chunk.lastIndexOf(GREATER_THAN);
+    const cut = lastOpen > lastClose ? lastOpen : -1;
+    const stillInTag = lastOpen < 0 && lastClose < 0 && carry.length > 0;
+    if (stillInTag && length(carry) + chunk.byteLength <= MAX_CARRY_BYTES) {
+      carry.push(chunk);
+      return EMPTY;
+    }
+    if (cut < 0) {
+      const piece = concat([...carry, chunk]);
+      carry = [];
+      return piece;
+    }
+    const piece = concat([...carry, chunk.subarray(0, cut)]);
+    carry = [chunk.subarray(cut)];
+    return piece;
+  }
+
+  /** Gives `piece` to the rewriter; false if it has already given up. */
+  function give(controller, piece) {
+    given.push(piece);
+    try {
+      // A copy: the rewriter may take the buffer it is given.
+      controller.enqueue(piece.slice());
+      return true;
+    } catch {
+      // The rewriter has given up: `fail` sends `given`.
+      return false;
+    }
+  }
+
+  function checkpoint() {
+    if (failed || open > 0 || !sameTail(held, given)) return;
+    for (const chunk of held) client.enqueue(chunk);
+    checkpoints += 1;
+    held = [];
+    given = [];
+  }
+
+  // A pull must enqueue before it returns: the stream does not pull again
+  // for a read still waiting (Streams spec), so this reads the rewriter
+  // until a checkpoint has sent something to the client.
+  async function deliver(controller) {
+    const before = checkpoints;
+    while (checkpoints === before) {
+      if (failed) return passThrough(controller);
+      let result;
+      try {
+        result = await output.read();
+      } catch (error) {
+        await fail(controller, error);
+        return passThrough(controller);
+      }
+      if (result.done) {
+        for (const chunk of held) controller.enqueue(chunk);
+        held = [];
+        given = [];
+        controller.close();
+        return;
+      }
+      held.push(result.value);
+      // The rewriter may have asked for more input before this output arrived.
+      if (waitingForOrigin) checkpoint();
+    }
+  }
+
+  async function fail(controller, error) {
+    failed = true;
+    failures += 1;
+    if ((failures & (failures - 1)) === 0) {
+      console.error(`tailor: the HTML rewriter failed mid-page (${failures} in this isolate); the rest of the page is the origin's:`, String(error));
+    }
+    output.cancel().catch(() => {});
+    await feeding.catch(() => {});
+    held = [];
+    for (const chunk of given) controller.enqueue(chunk);
+    for (const chunk of carry) controller.enqueue(chunk);
+    given = [];
+    carry = [];
+  }
+
+  async function passThrough(controller) {
+    const { done, value } = await origin.read();
+    if (done) controller.close();
+    else controller.enqueue(value);
+  }
+
+  const body = new ReadableStream(
+    {
+      start(controller) {
+        client = controller;
+      },
+      pull: deliver,
+      cancel(reason) {
+        output.cancel(reason).catch(() => {});
+        origin.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, rewritten);
+}
+
+/**
+ * Whether two chunk lists end alike: in their last TAIL_BYTES, or in the
+ * MATCH_BYTES just after a filled block ended near the end (the fill differs
+ * from the origin's content before it).
+ */
+function sameTail(a, b) {
+  const n = Math.min(TAIL_BYTES, length(a), length(b));
+  let same = 0;
+  while (same < n && byteFromEnd(a, same + 1) === byteFromEnd(b, same + 1)) same += 1;
+  return same >= Math.min(MATCH_BYTES, n) && n > 0;
+}
+
+function length(chunks) {
+  return chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+}
+
+/** The i-th byte from the end (1 = last) of a chunk list. */
+function byteFromEnd(chunks, i) {
+  for (let c = chunks.length - 1; c >= 0; c -= 1) {
+    const chunk = chunks[c];
+    if (i <= chunk.byteLength) return chunk[chunk.byteLength - i];
+    i -= chunk.byteLength;
+  }
+  return -1;
+}
+
+function concat(chunks) {
+  if (chunks.length === 1) return chunks[0];
+  const all = new Uint8Array(length(chunks));
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return all;
+}
