@@ -169,6 +169,8 @@ function workerOptions(kind, originUrl, generatorUrl) {
     kvNamespaces: { CATALOG: 'bench-catalog' },
   };
   if (kind === 'tailor') return tailor;
+  // The same, streaming the rewriter's output straight out (no mid-stream failure guard).
+  if (kind === 'tailor-unguarded') return { ...tailor, name: kind, bindings: { ...tailor.bindings, TAILOR_REWRITE_GUARD: 'off' } };
   // 'tailor-gen': Tailor with the generator and the control worker as CONTROL (its sanitizer).
   return {
     ...tailor,
@@ -398,6 +400,7 @@ function cases() {
     list.push({ group: p.label, kind: 'floor', label: NAMES.floor, path, expected: p.marked, n: p.n });
     list.push({ group: p.label, kind: 'tailor', label: 'Tailor, page without markers', path: `/p/${p.name}-plain.html`, expected: p.plain, n: p.n });
     list.push({ group: p.label, kind: 'tailor', label: 'Tailor, 5 blocks personalized', path, expected: p.personalized, n: p.n });
+    list.push({ group: p.label, kind: 'tailor-unguarded', label: 'Tailor, 5 blocks, `TAILOR_REWRITE_GUARD=off`', path, expected: p.personalized, n: p.n });
   }
   for (const [group, path, name] of [['CSS', '/assets/site.css', 'site.css'], ['PNG', '/assets/logo.png', 'logo.png']]) {
     const expected = file(name);
@@ -408,7 +411,7 @@ function cases() {
 }
 
 async function cpuAndLatency() {
-  const { mf, pid, urls } = await start(['pass', 'floor', 'tailor'], originUrl);
+  const { mf, pid, urls } = await start(['pass', 'floor', 'tailor', 'tailor-unguarded'], originUrl);
   try {
     const kv = await mf.getKVNamespace('CATALOG', 'tailor');
     // In the order kv-bulk gives: fragments, manifest, then the pointer.
@@ -438,7 +441,7 @@ async function cpuAndLatency() {
     print();
     print(`## CPU and latency per request (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''})`);
     print();
-    print(`One workerd process runs the three workers, each on its own socket (Miniflare \`unsafeDirectSockets\`: no entry worker, no proxy). ` +
+    print(`One workerd process runs the four workers (Tailor twice: with the default mid-stream failure guard, and with `TAILOR_REWRITE_GUARD=off`), each on its own socket (Miniflare \`unsafeDirectSockets\`: no entry worker, no proxy). ` +
       `Per round every case runs n requests one at a time (workerd CPU measured over them), then n requests ${CONCURRENCY} at a time; ` +
       `rounds alternate the order of the cases. CPU is the CPU time of workerd's threads (schedstat) divided by n; ` +
       `it includes workerd's HTTP server and its fetch to the origin, which every worker pays. ` +

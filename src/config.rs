@@ -35,6 +35,7 @@ pub const VARS: &[&str] = &[
     "TAILOR_GENERATOR_URL",
     "TAILOR_GENERATOR_TIMEOUT_MS",
     "TAILOR_EVENTS_URL",
+    "TAILOR_REWRITE_GUARD",
 ];
 
 /// Settings of one worker deployment.
@@ -83,6 +84,10 @@ pub struct Config {
     /// `TAILOR_DEV_OVERRIDES`: `on` (only in `wrangler dev` and tests) lets
     /// `X-Tailor-Dev-Cf-*` headers stand in for `request.cf` values.
     pub dev_overrides: bool,
+    /// `TAILOR_REWRITE_GUARD`: `on` (the default) keeps a page whole when
+    /// workerd's rewriter fails mid-stream, at a CPU cost per page; `off`
+    /// streams the rewriter's output straight out.
+    pub rewrite_guard: bool,
 }
 
 impl Default for Config {
@@ -105,6 +110,7 @@ impl Default for Config {
             state_key: None,
             firmographics: false,
             dev_overrides: false,
+            rewrite_guard: true,
         }
     }
 }
@@ -244,6 +250,14 @@ impl Config {
         config.events_url = http_url("TAILOR_EVENTS_URL", "no events are sent");
         config.firmographics = var("TAILOR_FIRMOGRAPHICS").is_some_and(|v| v.trim() == "on");
         config.dev_overrides = var("TAILOR_DEV_OVERRIDES").is_some_and(|v| v.trim() == "on");
+        match var("TAILOR_REWRITE_GUARD").as_deref().map(str::trim) {
+            None | Some("" | "on") => {}
+            Some("off") => config.rewrite_guard = false,
+            Some(_) => warnings.push(warning(
+                "TAILOR_REWRITE_GUARD",
+                "must be `on` or `off`; the guard stays on",
+            )),
+        }
         if let Some(secret) = var("TAILOR_STATE_KEY").filter(|k| !k.trim().is_empty()) {
             match Key::derive("state", secret.trim(), Purpose::EdgeState) {
                 Ok(key) => config.state_key = Some(key),
@@ -308,6 +322,20 @@ mod tests {
         assert_eq!(config.site.as_deref(), Some("demo"));
         assert_eq!(config.budget_ms, 50);
         assert_eq!(config.catalog_refresh_ms, 0);
+    }
+
+    #[test]
+    fn the_rewrite_guard_is_on_unless_turned_off_and_a_typo_keeps_it_on() {
+        assert!(Config::from_vars(vars(&[])).0.rewrite_guard);
+        assert!(
+            !Config::from_vars(vars(&[("TAILOR_REWRITE_GUARD", " off ")]))
+                .0
+                .rewrite_guard
+        );
+        let (config, warnings) = Config::from_vars(vars(&[("TAILOR_REWRITE_GUARD", "of")]));
+        assert!(config.rewrite_guard);
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].name, "TAILOR_REWRITE_GUARD");
     }
 
     #[test]

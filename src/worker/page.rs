@@ -258,7 +258,7 @@ async fn serve(req: &Request, env: &Env, ctx: &Context, origin: &Origin) -> Resu
             if facts.method.eq_ignore_ascii_case("HEAD") || edited.body().is_none() {
                 edited
             } else {
-                rewriter::apply(&plan, &edited).unwrap_or(edited)
+                rewriter::apply(&plan, &edited, config.rewrite_guard).unwrap_or(edited)
             }
         }
     })

@@ -13,12 +13,12 @@
 // already delivered stay personalized, the block being rewritten keeps the
 // origin's content, and the document is whole.
 //
-// A checkpoint is taken when the rewriter asks for more input and
-//   - no filled block is open (its end tag has been seen), and
-//   - the output held ends with the same TAIL_BYTES as the input given since
-//     the last checkpoint (after the last block, the rewriter copies bytes;
-//     output that ends earlier means it still holds a token, or has not
-//     delivered all of it yet).
+// A checkpoint is taken when the rewriter has had all the input given and
+//   - the output held ends like the input given since the last checkpoint
+//     (after the last block, the rewriter copies bytes; output that ends
+//     earlier means it still holds a token, or has not delivered it all), and
+//   - no block filled since the last checkpoint is still open (the output's
+//     last marker tag is an end tag).
 // A tag left unfinished at the end of an origin chunk waits for the next
 // chunk, so a piece usually ends between tokens and the checkpoint passes at
 // once: the page streams as it did.
@@ -34,34 +34,51 @@ const MATCH_BYTES = 12;
 const MAX_CARRY_BYTES = 256 * 1024;
 const LESS_THAN = 0x3c;
 const GREATER_THAN = 0x3e;
+const SLASH = 0x2f;
+const ENCODER = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+/** Bytes asked for in one read of the origin or the rewriter. */
+const READ_BYTES = 64 * 1024;
 /** Rewriter failures in this isolate (logged at 1, 2, 4, 8…). */
 let failures = 0;
 
 /**
  * `response` (an HTML page with a body) with its marked blocks filled from
  * `fills` (a Map: block name → HTML), as workerd's `HTMLRewriter` streams it.
+ * `guarded`: keep the page whole if the rewriter fails (above); without it,
+ * the rewriter's output goes straight to the client, which costs less CPU
+ * (docs/benchmarks.md) but cuts the page where the rewriter fails.
  */
-export function rewriteMarkers(response, selector, attribute, fills) {
-  let open = 0;
+export function rewriteMarkers(response, selector, attribute, fills, guarded) {
+  if (!guarded) {
+    const element = (el) => {
+      try {
+        const name = el.getAttribute(attribute);
+        const html = name === null ? undefined : fills.get(name);
+        if (typeof html === 'string') el.setInnerContent(html, AS_HTML);
+      } catch {
+        // The element keeps the origin's content.
+      }
+    };
+    return new HTMLRewriter().on(selector, { element }).transform(response);
+  }
+  /** Blocks filled since the last checkpoint. */
+  let filledSince = 0;
   const element = (el) => {
     try {
       const name = el.getAttribute(attribute);
       const html = name === null ? undefined : fills.get(name);
       if (typeof html !== 'string') return;
-      let filled = false;
-      el.onEndTag(() => {
-        if (filled) open -= 1;
-      });
       el.setInnerContent(html, AS_HTML);
-      filled = true;
-      open += 1;
+      filledSince += 1;
     } catch {
       // The element keeps the origin's content.
     }
   };
 
-  const origin = response.body.getReader();
+  /** The marker's tag name (`tailor-block` of `tailor-block[name]`), lowercase bytes. */
+  const markerTag = ENCODER.encode(/^[a-z0-9-]*/i.exec(selector)[0].toLowerCase());
+  const origin = bigChunkReader(response.body);
   /** Read from the origin, not yet given to the rewriter (starts at a `<`). */
   let carry = [];
   /** Given to the rewriter since the last checkpoint. */
@@ -91,7 +108,7 @@ export function rewriteMarkers(response, selector, attribute, fills) {
   const rewritten = new HTMLRewriter()
     .on(selector, { element })
     .transform(new Response(input, { status: response.status, statusText: response.statusText, headers: response.headers }));
-  const output = rewritten.body.getReader();
+  const output = bigChunkReader(rewritten.body);
 
   async function feed(controller) {
     checkpoint();
@@ -159,9 +176,21 @@ export function rewriteMarkers(response, selector, attribute, fills) {
   }
 
   function checkpoint() {
-    if (failed || open > 0 || !sameTail(held, given)) return;
-    for (const chunk of held) client.enqueue(chunk);
+    if (failed || !sameTail(held, given)) return;
+    const out = concat(held);
+    // A block filled since the last checkpoint must have ended (its end tag
+    // is in the output): the origin's bytes inside it are not in `given`'s
+    // output, so the rest could not follow from here. Looked for in the
+    // output, not with an end-tag handler: each handler call costs workerd
+    // ~0.1 ms (docs/benchmarks.md).
+    if (filledSince > 0 && !endsOutsideMarkers(out, markerTag)) {
+      held = [out];
+      return;
+    }
+    // One chunk: each chunk through a JS stream costs workerd tens of µs.
+    client.enqueue(out);
     checkpoints += 1;
+    filledSince = 0;
     held = [];
     given = [];
   }
@@ -181,7 +210,7 @@ export function rewriteMarkers(response, selector, attribute, fills) {
         return passThrough(controller);
       }
       if (result.done) {
-        for (const chunk of held) controller.enqueue(chunk);
+        if (held.length > 0) controller.enqueue(concat(held));
         held = [];
         given = [];
         controller.close();
@@ -202,8 +231,8 @@ export function rewriteMarkers(response, selector, attribute, fills) {
     output.cancel().catch(() => {});
     await feeding.catch(() => {});
     held = [];
-    for (const chunk of given) controller.enqueue(chunk);
-    for (const chunk of carry) controller.enqueue(chunk);
+    const rest = concat([...given, ...carry]);
+    if (rest.byteLength > 0) controller.enqueue(rest);
     given = [];
     carry = [];
   }
@@ -231,6 +260,23 @@ export function rewriteMarkers(response, selector, attribute, fills) {
 }
 
 /**
+ * A reader of `stream` whose `read()` returns up to READ_BYTES at once where
+ * the stream allows it (a byte stream): workerd's default reader returns 4 KiB
+ * chunks, and each chunk through JS costs tens of µs.
+ */
+function bigChunkReader(stream) {
+  try {
+    const reader = stream.getReader({ mode: 'byob' });
+    return {
+      read: () => reader.read(new Uint8Array(READ_BYTES)),
+      cancel: (reason) => reader.cancel(reason),
+    };
+  } catch {
+    return stream.getReader();
+  }
+}
+
+/**
  * Whether two chunk lists end alike: in their last TAIL_BYTES, or in the
  * MATCH_BYTES just after a filled block ended near the end (the fill differs
  * from the origin's content before it).
@@ -240,6 +286,28 @@ function sameTail(a, b) {
   let same = 0;
   while (same < n && byteFromEnd(a, same + 1) === byteFromEnd(b, same + 1)) same += 1;
   return same >= Math.min(MATCH_BYTES, n) && n > 0;
+}
+
+/**
+ * Whether `out` ends outside any `tag` element: its last `<tag` or `</tag`
+ * (ASCII case-insensitive) is an end tag. Neither: outside (fills never hold
+ * the marker tag, the sanitizer does not allow it).
+ */
+function endsOutsideMarkers(out, tag) {
+  for (let at = out.lastIndexOf(LESS_THAN); at >= 0; at = at === 0 ? -1 : out.lastIndexOf(LESS_THAN, at - 1)) {
+    const end = out[at + 1] === SLASH;
+    if (startsWithTag(out, at + (end ? 2 : 1), tag)) return end;
+  }
+  return true;
+}
+
+function startsWithTag(bytes, at, tag) {
+  if (at + tag.length > bytes.length) return false;
+  for (let i = 0; i < tag.length; i += 1) {
+    if ((bytes[at + i] | 0x20) !== tag[i]) return false;
+  }
+  const next = bytes[at + tag.length];
+  return next === undefined || next === GREATER_THAN || next === SLASH || next <= 0x20;
 }
 
 function length(chunks) {

@@ -27,16 +27,19 @@ extern "C" {
         selector: &str,
         attribute: &str,
         fills: &Map,
+        guarded: bool,
     ) -> Result<Response, JsValue>;
 }
 
-/// Streams `response` through workerd's `HTMLRewriter` applying `plan`.
-/// On any error, the caller serves `response` as it is.
-pub fn apply(plan: &RewritePlan, response: &Response) -> Result<Response, JsValue> {
+/// Streams `response` through workerd's `HTMLRewriter` applying `plan`;
+/// `guarded` keeps the page whole if the rewriter fails mid-stream
+/// (`TAILOR_REWRITE_GUARD`). On any error here, the caller serves
+/// `response` as it is.
+pub fn apply(plan: &RewritePlan, response: &Response, guarded: bool) -> Result<Response, JsValue> {
     // A Map, not an object: a block named `__proto__` must not reach the prototype.
     let fills = Map::new();
     for (name, fill) in plan.iter() {
         fills.set(&JsValue::from_str(name), &JsValue::from_str(&fill.html));
     }
-    rewrite_markers(response, MARKER_SELECTOR, MARKER_NAME_ATTRIBUTE, &fills)
+    rewrite_markers(response, MARKER_SELECTOR, MARKER_NAME_ATTRIBUTE, &fills, guarded)
 }

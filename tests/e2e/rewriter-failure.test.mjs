@@ -30,6 +30,7 @@ const AMBIGUOUS = '<select name="plan"><option>Pro</option><noscript>pick one</n
 const PAGES = {
   whole: `${HEAD}${HERO}<p>between <b>the</b> blocks</p>${PROOF}${TAIL}`,
   failing: `${HEAD}${HERO}<p>between <b>the</b> blocks</p>${AMBIGUOUS}${PROOF}${TAIL}`,
+  failingInBlock: `${HEAD}${HERO}<p>between</p><tailor-block name="proof"><p>The origin's proof</p>${AMBIGUOUS}<p>more</p></tailor-block>${TAIL}`,
 };
 
 const WORKER = `
@@ -39,7 +40,7 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     const response = await fetch(env.ORIGIN + url.pathname + url.search);
-    return rewriteMarkers(response, 'tailor-block[name]', 'name', FILLS);
+    return rewriteMarkers(response, 'tailor-block[name]', 'name', FILLS, !url.searchParams.has('unguarded'));
   },
 };`;
 
@@ -152,6 +153,7 @@ test('a page the rewriter copes with is filled whole, split at every byte bounda
     assert.equal(body, expected, `split at ${at}`);
   }
   assert.equal((await get('page=whole&bytes')).body, expected, 'one chunk per byte');
+  assert.equal((await get('page=whole&unguarded')).body, expected, 'without the guard (TAILOR_REWRITE_GUARD=off)');
   const withLength = await get('page=whole&length');
   assert.equal(withLength.body, expected, 'one chunk with Content-Length');
   assert.equal(withLength.length, null, 'no Content-Length of the origin on a rewritten body');
@@ -178,6 +180,14 @@ test('when the rewriter fails mid-stream, at every byte boundary the page is who
   for (const query of ['page=failing&bytes', 'page=failing&length', 'page=failing']) {
     const { body } = await get(query);
     assert.equal(unfilled(body), page, query);
+  }
+});
+
+test('when the rewriter fails inside a filled block, at every byte boundary that block keeps the origin\'s content whole', { timeout: 120_000 }, async () => {
+  const page = PAGES.failingInBlock;
+  for (let at = 1; at < Buffer.byteLength(page); at += 1) {
+    const { body } = await get(`page=failingInBlock&at=${at}`);
+    assert.equal(body.replace(FILLS.hero, '<h1>The origin\'s hero</h1>'), page, `split at ${at}`);
   }
 });
 
