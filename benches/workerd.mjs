@@ -441,7 +441,7 @@ async function cpuAndLatency() {
     print();
     print(`## CPU and latency per request (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''})`);
     print();
-    print(`One workerd process runs the four workers (Tailor twice: with the default mid-stream failure guard, and with `TAILOR_REWRITE_GUARD=off`), each on its own socket (Miniflare \`unsafeDirectSockets\`: no entry worker, no proxy). ` +
+    print(`One workerd process runs the four workers (Tailor twice: with the default mid-stream failure guard, and with \`TAILOR_REWRITE_GUARD=off\`), each on its own socket (Miniflare \`unsafeDirectSockets\`: no entry worker, no proxy). ` +
       `Per round every case runs n requests one at a time (workerd CPU measured over them), then n requests ${CONCURRENCY} at a time; ` +
       `rounds alternate the order of the cases. CPU is the CPU time of workerd's threads (schedstat) divided by n; ` +
       `it includes workerd's HTTP server and its fetch to the origin, which every worker pays. ` +

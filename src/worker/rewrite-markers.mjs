@@ -62,8 +62,9 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
     };
     return new HTMLRewriter().on(selector, { element }).transform(response);
   }
-  /** Blocks filled since the last checkpoint. */
+  /** Blocks filled since the last checkpoint, and the last one's HTML. */
   let filledSince = 0;
+  let lastFill = '';
   const element = (el) => {
     try {
       const name = el.getAttribute(attribute);
@@ -71,6 +72,7 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
       if (typeof html !== 'string') return;
       el.setInnerContent(html, AS_HTML);
       filledSince += 1;
+      lastFill = html;
     } catch {
       // The element keeps the origin's content.
     }
@@ -78,6 +80,8 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
 
   /** The marker's tag name (`tailor-block` of `tailor-block[name]`), lowercase bytes. */
   const markerTag = ENCODER.encode(/^[a-z0-9-]*/i.exec(selector)[0].toLowerCase());
+  const blockStillOpen = (out) =>
+    lastFill.length > 0 ? endsWith(out, ENCODER.encode(lastFill)) : !endsOutsideMarkers(out, markerTag);
   const origin = bigChunkReader(response.body);
   /** Read from the origin, not yet given to the rewriter (starts at a `<`). */
   let carry = [];
@@ -94,6 +98,20 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
   let feeding = Promise.resolve();
   let client;
 
+  // First: the rewriter may ask for input (and a checkpoint send output) at once.
+  const body = new ReadableStream(
+    {
+      start(controller) {
+        client = controller;
+      },
+      pull: deliver,
+      cancel(reason) {
+        output.cancel(reason).catch(() => {});
+        origin.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
   const input = new ReadableStream(
     {
       pull(controller) {
@@ -178,12 +196,13 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
   function checkpoint() {
     if (failed || !sameTail(held, given)) return;
     const out = concat(held);
-    // A block filled since the last checkpoint must have ended (its end tag
-    // is in the output): the origin's bytes inside it are not in `given`'s
-    // output, so the rest could not follow from here. Looked for in the
-    // output, not with an end-tag handler: each handler call costs workerd
-    // ~0.1 ms (docs/benchmarks.md).
-    if (filledSince > 0 && !endsOutsideMarkers(out, markerTag)) {
+    // A block filled since the last checkpoint must have ended: the origin's
+    // bytes inside it are not in the output, so the rest of the page could
+    // not follow from here. While it is open the output ends with its fill
+    // (the rewriter drops the origin's content up to the end tag). Looked
+    // for in the output, not with an end-tag handler: each handler call
+    // costs workerd ~0.1 ms (docs/benchmarks.md).
+    if (filledSince > 0 && blockStillOpen(out)) {
       held = [out];
       return;
     }
@@ -243,19 +262,6 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
     else controller.enqueue(value);
   }
 
-  const body = new ReadableStream(
-    {
-      start(controller) {
-        client = controller;
-      },
-      pull: deliver,
-      cancel(reason) {
-        output.cancel(reason).catch(() => {});
-        origin.cancel(reason).catch(() => {});
-      },
-    },
-    { highWaterMark: 0 },
-  );
   return new Response(body, rewritten);
 }
 
@@ -291,12 +297,21 @@ function sameTail(a, b) {
 /**
  * Whether `out` ends outside any `tag` element: its last `<tag` or `</tag`
  * (ASCII case-insensitive) is an end tag. Neither: outside (fills never hold
- * the marker tag, the sanitizer does not allow it).
+ * the marker tag, the sanitizer does not allow it). For an empty fill only.
  */
 function endsOutsideMarkers(out, tag) {
   for (let at = out.lastIndexOf(LESS_THAN); at >= 0; at = at === 0 ? -1 : out.lastIndexOf(LESS_THAN, at - 1)) {
     const end = out[at + 1] === SLASH;
     if (startsWithTag(out, at + (end ? 2 : 1), tag)) return end;
+  }
+  return true;
+}
+
+function endsWith(bytes, suffix) {
+  if (suffix.length > bytes.length) return false;
+  const from = bytes.length - suffix.length;
+  for (let i = 0; i < suffix.length; i += 1) {
+    if (bytes[from + i] !== suffix[i]) return false;
   }
   return true;
 }
