@@ -200,14 +200,22 @@ impl Config {
             );
             config.profile.keys = ring;
         }
-        match var("TAILOR_PREVIEW").as_deref().map(str::trim) {
-            None | Some("" | "off") => {}
-            Some("on") => config.preview_mode = true,
-            Some(_) => warnings.push(warning(
-                "TAILOR_PREVIEW",
-                "must be `on` or `off`; preview stays off",
-            )),
-        }
+        let mut switch =
+            |name: &'static str, default: bool, what: &str| match var(name).as_deref().map(str::trim) {
+                None | Some("") => default,
+                Some("on") => true,
+                Some("off") => false,
+                Some(_) => {
+                    let state = if default { "on" } else { "off" };
+                    warnings.push(warning(
+                        name,
+                        format!("must be `on` or `off`; {what} stays {state}"),
+                    ));
+                    default
+                }
+            };
+        config.preview_mode = switch("TAILOR_PREVIEW", false, "preview");
+        config.rewrite_guard = switch("TAILOR_REWRITE_GUARD", true, "the guard");
         if let Some(key) = var("TAILOR_PREVIEW_KEY").filter(|k| !k.trim().is_empty()) {
             match PreviewKeys::derive(key.trim()) {
                 Ok(keys) => config.preview_keys = Some(keys),
@@ -250,14 +258,6 @@ impl Config {
         config.events_url = http_url("TAILOR_EVENTS_URL", "no events are sent");
         config.firmographics = var("TAILOR_FIRMOGRAPHICS").is_some_and(|v| v.trim() == "on");
         config.dev_overrides = var("TAILOR_DEV_OVERRIDES").is_some_and(|v| v.trim() == "on");
-        match var("TAILOR_REWRITE_GUARD").as_deref().map(str::trim) {
-            None | Some("" | "on") => {}
-            Some("off") => config.rewrite_guard = false,
-            Some(_) => warnings.push(warning(
-                "TAILOR_REWRITE_GUARD",
-                "must be `on` or `off`; the guard stays on",
-            )),
-        }
         if let Some(secret) = var("TAILOR_STATE_KEY").filter(|k| !k.trim().is_empty()) {
             match Key::derive("state", secret.trim(), Purpose::EdgeState) {
                 Ok(key) => config.state_key = Some(key),

@@ -90,6 +90,8 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
   /** The rewriter's output since the last checkpoint. */
   let held = [];
   let failed = false;
+  /** Set when reading the origin's body failed (a reset, say): `{ error }`. */
+  let originError = null;
   /** Checkpoints taken (each sends the output held to the client). */
   let checkpoints = 0;
   /** The rewriter has had all input so far and waits for the origin. */
@@ -132,9 +134,15 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
     checkpoint();
     for (;;) {
       waitingForOrigin = true;
-      const { done, value } = await origin.read().finally(() => {
-        waitingForOrigin = false;
-      });
+      const { done, value } = await origin
+        .read()
+        .catch((error) => {
+          originError = { error };
+          throw error;
+        })
+        .finally(() => {
+          waitingForOrigin = false;
+        });
       if (failed) {
         if (!done) carry.push(value);
         return;
@@ -225,6 +233,14 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
       try {
         result = await output.read();
       } catch (error) {
+        if (originError) {
+          // The origin's body broke: the client gets what the rewriter made
+          // of it, then the same break, as without the guard.
+          if (held.length > 0) controller.enqueue(concat(held));
+          held = [];
+          controller.error(originError.error);
+          return;
+        }
         await fail(controller, error);
         return passThrough(controller);
       }
