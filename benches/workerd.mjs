@@ -249,6 +249,20 @@ async function cpuDuring(pid, work) {
   cpuTotals.ticks += after.ticks - before.ticks;
   return { cpu: after.sched - before.sched, result };
 }
+/** Each thread's CPU so far, ms, by thread name (`comm`): workerd's request thread vs V8's background threads. */
+function cpuByThreadName(pid) {
+  const byName = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'latin1').trim();
+      const ms = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e6;
+      byName[name] = (byName[name] ?? 0) + ms;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return byName;
+}
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))[1]) / 1024;
 
 /**
@@ -525,10 +539,15 @@ async function coldAndWarm() {
           const kv = await mf.getKVNamespace('CATALOG', kind);
           for (const { key } of ENTRIES) await kv.get(key);
         }
+        const threadsBefore = cpuByThreadName(pid);
         const { cpu: firstCpu, result: first } = await cpuDuring(pid, () => check(url, expected));
+        const threadsAfter = cpuByThreadName(pid);
+        const firstByThread = Object.fromEntries(
+          Object.entries(threadsAfter).map(([name, ms]) => [name, ms - (threadsBefore[name] ?? 0)]).filter(([, ms]) => ms >= 0.05),
+        );
         const second = await check(url, expected);
         const warm = await series(url, expected, 50);
-        runs.push({ startupMs, first: first.totalMs, firstCpu, second: second.totalMs, warm: pct(warm, 50), timing: first.headers['server-timing'] });
+        runs.push({ startupMs, first: first.totalMs, firstCpu, firstByThread, second: second.totalMs, warm: pct(warm, 50), timing: first.headers['server-timing'] });
       } finally {
         await mf.dispose();
       }
@@ -551,6 +570,19 @@ async function coldAndWarm() {
   }
   print();
   print(`Tailor's Server-Timing on a first page request: \`${rows[1].runs[0].timing}\``);
+  print();
+  // Which threads the first request's CPU ran on (median per thread name over the instances).
+  print('CPU of the 1st request by workerd thread (median over the instances; V8 compiles wasm and hot JS on background threads, which a deployed worker\'s CPU limit does not count as the request\'s):');
+  print();
+  for (const { label, runs } of rows) {
+    const names = [...new Set(runs.flatMap((r) => Object.keys(r.firstByThread)))];
+    const parts = names
+      .map((name) => [name, median(runs.map((r) => r.firstByThread[name] ?? 0))])
+      .filter(([, ms]) => ms >= 0.1)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`);
+    print(`- ${label}: ${parts.join(', ')}`);
+  }
 }
 
 async function memory() {
