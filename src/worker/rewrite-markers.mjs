@@ -17,8 +17,8 @@
 //   - the output held ends like the input given since the last checkpoint
 //     (after the last block, the rewriter copies bytes; output that ends
 //     earlier means it still holds a token, or has not delivered it all), and
-//   - no block filled since the last checkpoint is still open (the output's
-//     last marker tag is an end tag).
+//   - no block filled since the last checkpoint is still open (while it is,
+//     the output ends with its fill).
 // A tag left unfinished at the end of an origin chunk waits for the next
 // chunk, so a piece usually ends between tokens and the checkpoint passes at
 // once: the page streams as it did.

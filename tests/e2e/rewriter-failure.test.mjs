@@ -19,17 +19,19 @@ import { Miniflare } from 'miniflare';
 import { ROOT, kvEntries } from './harness.mjs';
 import { COOKIE, DEMO_PROFILES, PROFILE_KEYS, mint, variantOf } from './demo.mjs';
 
-const FILLS = { hero: '<h1>Hero for developers</h1>', proof: '<p>Proof for developers</p>' };
+// An empty fill too: while its block is open the output cannot end with it.
+const FILLS = { hero: '<h1>Hero for developers</h1>', proof: '<p>Proof for developers</p>', badge: '' };
 const HEAD = '<!doctype html><html><head><title>t</title></head><body>';
 const HERO = '<tailor-block name="hero"><h1>The origin\'s hero</h1></tailor-block>';
 const PROOF = '<tailor-block name="proof"><p>The origin\'s proof</p></tailor-block>';
+const BADGE = '<tailor-block name="badge"><span>New</span></tailor-block>';
 const TAIL = '<footer><a href="/a?b=1&amp;c=2" title="x<y">end</a></footer></body></html>';
 const AMBIGUOUS = '<select name="plan"><option>Pro</option><noscript>pick one</noscript></select>';
 
 /** Pages by name: whole, and the same with the markup strict mode refuses between the blocks. */
 const PAGES = {
-  whole: `${HEAD}${HERO}<p>between <b>the</b> blocks</p>${PROOF}${TAIL}`,
-  failing: `${HEAD}${HERO}<p>between <b>the</b> blocks</p>${AMBIGUOUS}${PROOF}${TAIL}`,
+  whole: `${HEAD}${HERO}<p>between ${BADGE} <b>the</b> blocks</p>${PROOF}${TAIL}`,
+  failing: `${HEAD}${HERO}<p>between ${BADGE} <b>the</b> blocks</p>${AMBIGUOUS}${PROOF}${TAIL}`,
   failingInBlock: `${HEAD}${HERO}<p>between</p><tailor-block name="proof"><p>The origin's proof</p>${AMBIGUOUS}<p>more</p></tailor-block>${TAIL}`,
 };
 
@@ -135,13 +137,17 @@ async function get(query) {
 }
 
 const filled = (page) =>
-  page.replace(HERO, `<tailor-block name="hero">${FILLS.hero}</tailor-block>`).replace(PROOF, `<tailor-block name="proof">${FILLS.proof}</tailor-block>`);
+  page
+    .replace(HERO, `<tailor-block name="hero">${FILLS.hero}</tailor-block>`)
+    .replace(PROOF, `<tailor-block name="proof">${FILLS.proof}</tailor-block>`)
+    .replace(BADGE, '<tailor-block name="badge"></tailor-block>');
 
 /** The page with each block's content put back to the origin's, if it is the fill. */
 function unfilled(html) {
   return html
     .replace(`<tailor-block name="hero">${FILLS.hero}</tailor-block>`, HERO)
-    .replace(`<tailor-block name="proof">${FILLS.proof}</tailor-block>`, PROOF);
+    .replace(`<tailor-block name="proof">${FILLS.proof}</tailor-block>`, PROOF)
+    .replace('<tailor-block name="badge"></tailor-block>', BADGE);
 }
 
 test('a page the rewriter copes with is filled whole, split at every byte boundary', { timeout: 120_000 }, async () => {
@@ -163,6 +169,9 @@ test('when the rewriter fails mid-stream, at every byte boundary the page is who
   const page = PAGES.failing;
   const heroEnds = page.indexOf(HERO) + HERO.length;
   const failsAt = page.indexOf('<noscript>');
+  // A chunk ending inside the (empty-filled) badge leaves a block open: no checkpoint there.
+  const badgeStarts = page.indexOf(BADGE);
+  const badgeEnds = badgeStarts + BADGE.length;
   let heroFilled = 0;
   let splits = 0;
   for (let at = 1; at < Buffer.byteLength(page); at += 1) {
@@ -174,7 +183,7 @@ test('when the rewriter fails mid-stream, at every byte boundary the page is who
     if (body.includes(FILLS.hero)) heroFilled += 1;
     // A chunk holding the hero's end tag and what follows it, before the failure: a checkpoint
     // right after the hero (a checkpoint needs no block open; a failing piece loses its output).
-    else if (at > heroEnds && at <= failsAt) assert.fail(`split at ${at}: the hero, read whole before the failure, is filled`);
+    else if (at > heroEnds && at <= failsAt && !(at > badgeStarts && at <= badgeEnds)) assert.fail(`split at ${at}: the hero, read whole before the failure, is filled`);
   }
   t.diagnostic(`hero filled in ${heroFilled} of ${splits} splits`);
   for (const query of ['page=failing&bytes', 'page=failing&length', 'page=failing']) {
