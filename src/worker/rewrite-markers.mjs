@@ -22,9 +22,6 @@
 // A tag left unfinished at the end of an origin chunk waits for the next
 // chunk, so a piece usually ends between tokens and the checkpoint passes at
 // once: the page streams as it did.
-//
-// The element handler never throws: workerd cuts the page at an element
-// whose handler throws. A failed lookup or fill leaves the origin's content.
 
 const AS_HTML = { html: true };
 /** Bytes compared at a checkpoint, and how many of them must be equal. */
@@ -52,32 +49,15 @@ let failures = 0;
  */
 export function rewriteMarkers(response, selector, attribute, fills, guarded) {
   if (!guarded) {
-    const element = (el) => {
-      try {
-        const name = el.getAttribute(attribute);
-        const html = name === null ? undefined : fills.get(name);
-        if (typeof html === 'string') el.setInnerContent(html, AS_HTML);
-      } catch {
-        // The element keeps the origin's content.
-      }
-    };
-    return new HTMLRewriter().on(selector, { element }).transform(response);
+    return new HTMLRewriter().on(selector, { element: filler(attribute, fills, () => {}) }).transform(response);
   }
   /** Blocks filled since the last checkpoint, and the last one's HTML. */
   let filledSince = 0;
   let lastFill = '';
-  const element = (el) => {
-    try {
-      const name = el.getAttribute(attribute);
-      const html = name === null ? undefined : fills.get(name);
-      if (typeof html !== 'string') return;
-      el.setInnerContent(html, AS_HTML);
-      filledSince += 1;
-      lastFill = html;
-    } catch {
-      // The element keeps the origin's content.
-    }
-  };
+  const element = filler(attribute, fills, (html) => {
+    filledSince += 1;
+    lastFill = html;
+  });
 
   /** The marker's tag name (`tailor-block` of `tailor-block[name]`), lowercase bytes. */
   const markerTag = ENCODER.encode(/^[a-z0-9-]*/i.exec(selector)[0].toLowerCase());
@@ -280,6 +260,25 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
   }
 
   return new Response(body, rewritten);
+}
+
+/**
+ * The element handler: fills a marker from `fills` by its `attribute`, then
+ * tells `filled(html)`. It never throws: workerd cuts the page at an element
+ * whose handler throws. A failed lookup or fill leaves the origin's content.
+ */
+function filler(attribute, fills, filled) {
+  return (el) => {
+    try {
+      const name = el.getAttribute(attribute);
+      const html = name === null ? undefined : fills.get(name);
+      if (typeof html !== 'string') return;
+      el.setInnerContent(html, AS_HTML);
+      filled(html);
+    } catch {
+      // The element keeps the origin's content.
+    }
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 //! workerd's native `HTMLRewriter`, driven from Rust.
 //!
 //! workers-rs has no binding for it (workers-rs issue #202). The element
-//! handler is a few lines of JS (below), not a Rust closure: workerd calls it
+//! handler is a few lines of JS (`rewrite-markers.mjs`), not a Rust closure: workerd calls it
 //! for every marker on the page, and a call into wasm and back (the name out,
 //! the fragment in, as copies) cost ~50 µs per marker on top of workerd's
 //! own ~30 µs (`benches/workerd.mjs`, docs/benchmarks.md). Rust builds the
