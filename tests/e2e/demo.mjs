@@ -34,5 +34,11 @@ export function variantOf(html, block) {
   return /data-variant="([a-z0-9-]+)"/.exec(html.slice(start))?.[1];
 }
 
+/** The document with every marked block's inner content replaced by `…`: what must match outside blocks. */
+export const outsideBlocks = (html) => html.replace(/(<tailor-block\b[^>]*>)[\s\S]*?(<\/tailor-block>)/gi, '$1…$2');
+
+/** The inner content of the first block named `name`. */
+export const blockContent = (html, name) => new RegExp(`<tailor-block name="${name}"[^>]*>([\\s\\S]*?)</tailor-block>`).exec(html)?.[1];
+
 /** The demo site in www/ as a local origin. */
 export const startDemoOrigin = () => startStaticOrigin(join(ROOT, 'www'));

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startWorker, kvEntries, ROOT } from './harness.mjs';
-import { COOKIE, DEMO_PROFILES, KID, PROFILE_KEYS, SECRET, mint, variantOf } from './demo.mjs';
+import { COOKIE, DEMO_PROFILES, KID, PROFILE_KEYS, SECRET, blockContent, mint, outsideBlocks, variantOf } from './demo.mjs';
 import { sign, CLOCK_SKEW_S } from '../../examples/node/profile-cookie.mjs';
 
 const PAGE = readFileSync(join(ROOT, 'www/index.html'));
@@ -125,10 +125,6 @@ async function read(base, path, headers = {}, onBytes = null) {
   return { res, status: res.status, body: Buffer.concat(chunks), ended, headersMs, firstMs, doneMs: performance.now() - started };
 }
 
-/** The document with every marked block's inner content replaced by `…`: what must match outside blocks. */
-const outsideBlocks = (html) => html.replace(/(<tailor-block\b[^>]*>)[\s\S]*?(<\/tailor-block>)/gi, '$1…$2');
-/** The inner content of the first block named `name`. */
-const blockContent = (html, name) => new RegExp(`<tailor-block name="${name}"[^>]*>([\\s\\S]*?)</tailor-block>`).exec(html)?.[1];
 /** The variant a block rendered, whatever attributes its marker has. */
 const variantIn = (html, name) => /data-variant="([a-z0-9-]+)"/.exec(blockContent(html, name) ?? '')?.[1];
 /** How many leading bytes two buffers share. */

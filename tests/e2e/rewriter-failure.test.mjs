@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Miniflare } from 'miniflare';
 import { ROOT, kvEntries } from './harness.mjs';
-import { COOKIE, DEMO_PROFILES, PROFILE_KEYS, mint, variantOf } from './demo.mjs';
+import { COOKIE, DEMO_PROFILES, PROFILE_KEYS, blockContent, mint, outsideBlocks, variantOf } from './demo.mjs';
 
 // An empty fill too: while its block is open the output cannot end with it.
 const FILLS = { hero: '<h1>Hero for developers</h1>', proof: '<p>Proof for developers</p>', badge: '' };
@@ -59,8 +59,6 @@ const DEMO_CASES = {
   ambiguous: DEMO.replace(PROOF_TAG, `${AMBIGUOUS}${PROOF_TAG}`),
 };
 const developer = { cookie: `${COOKIE}=${mint(DEMO_PROFILES.developer.fields)}` };
-const outsideBlocks = (html) => html.replace(/(<tailor-block\b[^>]*>)[\s\S]*?(<\/tailor-block>)/gi, '$1…$2');
-const blockContent = (html, name) => new RegExp(`<tailor-block name="${name}"[^>]*>([\\s\\S]*?)</tailor-block>`).exec(html)?.[1];
 
 before(async () => {
   // ?page=…&at=…: the page in two chunks, split at byte `at`; &bytes: one chunk per byte;
