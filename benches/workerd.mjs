@@ -232,11 +232,22 @@ const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 function cpuNow(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  let sched = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    sched += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e6;
-  }
+  const sched = threadsCpu(pid).reduce((sum, { ms }) => sum + ms, 0);
   return { sched, ticks: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S };
+}
+
+/** Each thread of `pid`: its CPU so far (schedstat, ms) and, with `named`, its name (`comm`). */
+function threadsCpu(pid, named = false) {
+  const threads = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ms = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e6;
+      threads.push({ ms, name: named ? readFileSync(`/proc/${pid}/task/${tid}/comm`, 'latin1').trim() : undefined });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return threads;
 }
 // Every CPU measurement of the run, both ways, to show the two sources agree.
 const cpuTotals = { sched: 0, ticks: 0 };
@@ -252,15 +263,7 @@ async function cpuDuring(pid, work) {
 /** Each thread's CPU so far, ms, by thread name (`comm`): workerd's request thread vs V8's background threads. */
 function cpuByThreadName(pid) {
   const byName = {};
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'latin1').trim();
-      const ms = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]) / 1e6;
-      byName[name] = (byName[name] ?? 0) + ms;
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
+  for (const { name, ms } of threadsCpu(pid, true)) byName[name] = (byName[name] ?? 0) + ms;
   return byName;
 }
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))[1]) / 1024;
