@@ -1,53 +1,68 @@
 //! Tailor: edge personalization for Cloudflare Workers.
 //!
 //! The crate is a pure core that builds and is tested natively, plus a thin
-//! Workers adapter ([`worker`] module, wasm32 only). Per page request the core
-//! loads the site's catalog from KV, decides a variant for every marked block
-//! and hands an engine a [`rewrite::RewritePlan`]; the engine streams the
-//! origin's HTML with the blocks filled. Every side effect goes through the
-//! traits in [`platform`].
+//! Workers adapter (`src/worker/`, wasm32 only, not reachable from here)
+//! that converts JS ↔ core types, performs the I/O the core asks for and
+//! applies its answers. Every side effect goes through [`platform`].
+//!
+//! A request's path through the core (DEVELOPING.md draws it whole):
+//!
+//! ```text
+//! route ─► Page ─► edge: live catalog ─► visitor ─► decide ─► fragments ─► plan ─► dispose
+//!      └─► Api / Ofrep ─► serve ─► edge: live catalog ─► visitor ─► decide ─► api / ofrep / events
+//! ```
+//!
+//! Modules, from the routes down (each imports only modules below it):
 //!
 //! | module | job |
 //! | --- | --- |
-//! | [`api`] | `/__tailor/` endpoints: decide API, why page, preview UI |
+//! | [`serve`] | what each route does over an [`edge::Edge`]: page, endpoints, events |
+//! | [`api`] | `/__tailor/` answers: decision JSON, why page, preview UI |
 //! | [`ofrep`] | the OpenFeature Remote Evaluation Protocol: blocks as flags |
-//! | [`page`] | the request flow: what to personalize, what to do with the response |
-//! | [`catalog`] | the published documents, their KV layout, the isolate's copy |
-//! | [`profile`] | the signed profile cookie, anonymous profiles, consent |
-//! | [`signals`] | behavioral signals: criteria, decay, the edge's state cookie |
-//! | [`decide`] | blocks × catalog → decisions with reasons |
-//! | [`targeting`] | GrowthBook's condition language, compiled once per catalog |
-//! | [`experiment`] | GrowthBook's hashing and bucketing |
-//! | [`publish`] | signed pushes, atomic publish, rollback, the fragment sanitizer |
 //! | [`events`] | exposure and conversion events, beacons, the stats aggregator |
-//! | [`fragments`] | content-addressed fragment HTML: memory, then KV |
-//! | [`rewrite`] | the rewrite plan; the native `lol_html` engine |
-//! | [`budget`] | the per-request deadline |
+//! | [`edge`] | one request's work: decisions, fragments, the rewrite plan, disposal |
+//! | [`route`] | request facts → route; the preview gate, OFREP trust |
+//! | [`visitor`] | the one enrichment step: profile → signals → firmographics → consent |
+//! | [`publish`] | signed pushes, atomic publish, rollback, the fragment sanitizer |
 //! | [`config`] | `wrangler.toml` vars |
-//! | [`timing`] | the `Server-Timing` header |
-//! | [`platform`] | KV, clock, timer traits and their in-memory fakes |
+//! | [`live`] | the isolate's copy of the live catalog |
+//! | [`fragments`] | content-addressed fragment HTML: memory, Cache API, KV, generator |
+//! | [`decide`] | blocks × visitor → decisions with reasons |
+//! | [`catalog`] | the published documents, their KV layout, their compiled form |
+//! | [`signals`] | behavioral signals: criteria, decay, the edge's state cookie |
+//! | [`profile`] | the signed profile cookie, anonymous profiles, consent |
+//! | [`experiment`] | GrowthBook's hashing and bucketing |
+//! | [`targeting`] | GrowthBook's condition language, compiled once per catalog |
+//! | [`rewrite`] | the rewrite plan; the native `lol_html` engine |
+//! | [`budget`], [`rate`], [`timing`] | the deadline, token buckets, `Server-Timing` |
+//! | [`validation`] | the id grammar, document validation errors |
+//! | [`http`] | cookies, query strings, URLs, responses |
+//! | [`platform`] | the side-effect traits, [`platform::Platform`], in-memory fakes |
 
 pub mod api;
 pub mod budget;
 pub mod catalog;
 pub mod config;
 pub mod decide;
+pub mod edge;
 pub mod events;
 pub mod experiment;
 pub mod fragments;
+pub mod http;
+pub mod live;
 pub mod ofrep;
-pub mod page;
 pub mod platform;
 pub mod profile;
 pub mod publish;
+pub mod rate;
 pub mod rewrite;
+pub mod route;
+pub mod serve;
 pub mod signals;
 pub mod targeting;
 pub mod timing;
+pub mod validation;
+pub mod visitor;
 
 #[cfg(target_arch = "wasm32")]
 mod worker;
-
-/// The Worker's regex engine (JS `RegExp`), for wasm32 tests and benches.
-#[cfg(target_arch = "wasm32")]
-pub use worker::JsRegex;

@@ -21,16 +21,15 @@ use base64::Engine;
 use common::{fixture, published_kv, World};
 use proptest::prelude::*;
 use tailor_edge::catalog::source::Bundle;
-use tailor_edge::page::{
-    dispose, is_personalizable_response, should_personalize, Disposition, HeaderEdit, Outcome, PageRequest,
-    Prepared, Skip,
-};
+use tailor_edge::edge::{dispose, is_personalizable_response, Disposition, Outcome, Prepared};
+use tailor_edge::http::HeaderEdit;
 use tailor_edge::platform::fakes::{MemoryKv, MemoryResponse};
 use tailor_edge::profile::{
     resolve, sign, verify, Key, KeyRing, Profile, ProfileSettings, ProfileSource, Purpose, Rejection,
     RequestContext, DEFAULT_COOKIE_NAME, MAX_COOKIE_BYTES,
 };
 use tailor_edge::rewrite::{native, Fill, RewritePlan};
+use tailor_edge::route::{route, Route, Skip};
 
 // ---------------------------------------------------------------------------
 // Profile cookies
@@ -919,7 +918,7 @@ proptest! {
 
 fn prepared() -> Prepared {
     let prepared = World::new(published_kv()).prepare("/");
-    assert_eq!(prepared.outcome, Outcome::Personalize);
+    assert_eq!(prepared.decided.outcome, Outcome::Personalize);
     assert!(!prepared.plan.is_empty());
     prepared
 }
@@ -1002,22 +1001,12 @@ fn a_partial_200_with_a_content_range_passes_through() {
 
 #[test]
 fn a_range_request_or_another_method_is_not_even_prepared() {
-    let req = |method, has_range| PageRequest {
-        method,
-        path: "/",
-        has_range,
-        record_visit: true,
-        context: RequestContext::default(),
-    };
-    assert_eq!(should_personalize(&req("GET", true)), Err(Skip::Range));
+    let req = |method, has_range| route(method, "/", || has_range);
+    assert_eq!(req("GET", true), Route::PassThrough(Skip::Range));
     for method in [
         "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT", "GETX", "", "G\0ET",
     ] {
-        assert_eq!(
-            should_personalize(&req(method, false)),
-            Err(Skip::Method),
-            "{method:?}"
-        );
+        assert_eq!(req(method, false), Route::PassThrough(Skip::Method), "{method:?}");
     }
 }
 
@@ -1082,14 +1071,7 @@ fn every_path_either_skips_all_work_or_if_personalized_is_private_and_unstored()
     let world = World::new(catalog_for_every_page());
     let mut personalized = 0;
     for path in TRICKY_PATHS {
-        let req = PageRequest {
-            method: "GET",
-            path,
-            has_range: false,
-            record_visit: true,
-            context: RequestContext::default(),
-        };
-        if should_personalize(&req).is_err() {
+        if route("GET", path, || false) != Route::Page {
             continue;
         }
         personalized += 1;
@@ -1136,13 +1118,7 @@ fn every_path_either_skips_all_work_or_if_personalized_is_private_and_unstored()
 
 #[test]
 fn static_asset_paths_skip_all_work_whatever_their_disguise() {
-    let req = |path| PageRequest {
-        method: "GET",
-        path,
-        has_range: false,
-        record_visit: true,
-        context: RequestContext::default(),
-    };
+    let req = |path| route("GET", path, || false);
     for path in [
         "/x.css",
         "/a;b.js",
@@ -1152,7 +1128,7 @@ fn static_asset_paths_skip_all_work_whatever_their_disguise() {
         "/.css",
         "/a.b.c.js",
     ] {
-        assert_eq!(should_personalize(&req(path)), Err(Skip::StaticAsset), "{path}");
+        assert_eq!(req(path), Route::PassThrough(Skip::StaticAsset), "{path}");
     }
 }
 

@@ -9,11 +9,13 @@
 
 mod common;
 
-use common::{bundle, fixture, published_kv, World};
+use common::{bundle, fixture, get, published_kv, World};
 use tailor_edge::catalog::{fragment_key, manifest_key, pointer_key};
-use tailor_edge::page::{dispose, Disposition, HeaderEdit, Outcome};
+use tailor_edge::edge::{dispose, Disposition, Outcome, Prepared};
+use tailor_edge::http::HeaderEdit;
 use tailor_edge::platform::fakes::{KvFault, MemoryKv, MemoryResponse};
 use tailor_edge::rewrite::native;
+use tailor_edge::route::Request;
 
 fn rewritten(world: &World, path: &str, page: &str) -> (Vec<u8>, Vec<HeaderEdit>) {
     let response = MemoryResponse::html(page);
@@ -99,7 +101,11 @@ fn within_the_refresh_interval_no_kv_read_happens_at_all() {
     assert_eq!(world.kv.reads().len(), after_first);
     world.clock.advance(6_000.0);
     let stale = world.prepare("/");
-    assert!(stale.timing.header_value().contains("memory-revalidating"));
+    assert!(stale
+        .decided
+        .timing
+        .header_value()
+        .contains("memory-revalidating"));
     assert_eq!(
         world.kv.reads().len(),
         after_first,
@@ -126,14 +132,14 @@ fn a_due_pointer_check_runs_in_the_background_and_the_next_request_sees_the_new_
     world.clock.advance(11_000.0);
     let during = world.prepare("/");
     assert_eq!(
-        during.catalog.as_ref().unwrap().manifest.version,
-        first.catalog.as_ref().unwrap().manifest.version,
+        during.decided.catalog.as_ref().unwrap().manifest.version,
+        first.decided.catalog.as_ref().unwrap().manifest.version,
         "served from memory at once"
     );
     world.finish_background();
     let after = world.prepare("/");
     assert_eq!(
-        after.catalog.as_ref().unwrap().manifest.version,
+        after.decided.catalog.as_ref().unwrap().manifest.version,
         updated.manifest.version
     );
 }
@@ -149,7 +155,7 @@ fn a_failing_kv_is_not_asked_again_until_the_refresh_interval_passes() {
     world.finish_background();
     let reads = world.kv.reads().len();
     let page = world.prepare("/");
-    assert_eq!(page.outcome, Outcome::Personalize);
+    assert_eq!(page.decided.outcome, Outcome::Personalize);
     assert_eq!(world.kv.reads().len(), reads, "backed off after the failed check");
 }
 
@@ -163,7 +169,7 @@ fn a_new_publish_is_picked_up_on_the_next_request() {
         world.kv.put(&key, &value);
     }
     let second = world.prepare("/");
-    let hero = |p: &tailor_edge::page::Prepared| {
+    let hero = |p: &Prepared| {
         p.plan
             .iter()
             .find(|(n, _)| *n == "hero")
@@ -193,16 +199,16 @@ fn a_new_version_whose_fragments_have_not_arrived_yet_waits_behind_the_last_good
         }
     }
     let waiting = world.prepare("/");
-    assert_eq!(waiting.outcome, Outcome::Personalize);
+    assert_eq!(waiting.decided.outcome, Outcome::Personalize);
     assert_ne!(
-        waiting.catalog.as_ref().unwrap().manifest.version,
+        waiting.decided.catalog.as_ref().unwrap().manifest.version,
         updated.manifest.version
     );
-    assert!(waiting.timing.header_value().contains("last-known-good"));
+    assert!(waiting.decided.timing.header_value().contains("last-known-good"));
     world.kv.put(&late.0, &late.1);
     let arrived = world.prepare("/");
     assert_eq!(
-        arrived.catalog.as_ref().unwrap().manifest.version,
+        arrived.decided.catalog.as_ref().unwrap().manifest.version,
         updated.manifest.version
     );
 }
@@ -216,17 +222,17 @@ fn a_pointer_ahead_of_its_manifest_keeps_the_last_good_version() {
         "{\"schema\":1,\"version\":\"v-00000000000000aa\"}",
     );
     let prepared = world.prepare("/");
-    assert_eq!(prepared.outcome, Outcome::Personalize);
+    assert_eq!(prepared.decided.outcome, Outcome::Personalize);
     assert_eq!(
-        prepared.catalog.as_ref().unwrap().manifest.version,
-        first.catalog.as_ref().unwrap().manifest.version
+        prepared.decided.catalog.as_ref().unwrap().manifest.version,
+        first.decided.catalog.as_ref().unwrap().manifest.version
     );
-    assert!(prepared.timing.header_value().contains("last-known-good"));
+    assert!(prepared.decided.timing.header_value().contains("last-known-good"));
 }
 
 fn assert_fail_open(world: &World, label: &'static str) {
     let prepared = world.prepare("/");
-    assert_eq!(prepared.outcome, Outcome::FailOpen(label));
+    assert_eq!(prepared.decided.outcome, Outcome::FailOpen(label));
     match dispose(prepared, &MemoryResponse::html("<p>origin</p>")) {
         Disposition::Annotate { headers } => {
             assert!(server_timing(&headers).contains(&format!("fail-open: {label}")));
@@ -285,9 +291,9 @@ fn when_kv_fails_later_the_last_good_catalog_is_served() {
         .kv
         .inject(&pointer_key("shop"), KvFault::Fail("down".into()));
     let prepared = world.prepare("/");
-    assert_eq!(prepared.outcome, Outcome::Personalize);
+    assert_eq!(prepared.decided.outcome, Outcome::Personalize);
     assert_eq!(prepared.plan.len(), 3);
-    assert!(prepared.timing.header_value().contains("last-known-good"));
+    assert!(prepared.decided.timing.header_value().contains("last-known-good"));
 }
 
 #[test]
@@ -320,7 +326,11 @@ fn a_hanging_fragment_read_ends_at_the_budget_and_the_block_keeps_the_origin_con
     let world = World::new(kv);
     let prepared = world.prepare("/");
     assert_eq!(prepared.plan.len(), 2);
-    assert!(prepared.timing.header_value().contains("fragment-timeout"));
+    assert!(prepared
+        .decided
+        .timing
+        .header_value()
+        .contains("fragment-timeout"));
 }
 
 #[test]
@@ -377,7 +387,7 @@ fn html_with_parameters_and_odd_case_is_still_html() {
 fn a_page_outside_the_catalogs_pages_is_left_entirely_alone() {
     let world = World::new(published_kv());
     let prepared = world.prepare("/about");
-    assert_eq!(prepared.outcome, Outcome::NotCovered);
+    assert_eq!(prepared.decided.outcome, Outcome::NotCovered);
     assert_eq!(
         dispose(prepared, &MemoryResponse::html("<p>x</p>")),
         Disposition::PassThrough
@@ -388,18 +398,18 @@ fn a_page_outside_the_catalogs_pages_is_left_entirely_alone() {
 fn a_worker_without_a_site_fails_open() {
     let mut world = World::new(published_kv());
     world.config.site = None;
-    assert_eq!(world.prepare("/").outcome, Outcome::FailOpen("no-site"));
+    assert_eq!(world.prepare("/").decided.outcome, Outcome::FailOpen("no-site"));
     assert!(world.kv.reads().is_empty());
 }
 
 #[test]
 fn a_first_visit_from_a_known_network_gets_its_labels_only_when_enabled() {
-    let ctx = tailor_edge::profile::RequestContext {
+    let ctx = Request {
         asn: Some(64500),
-        ..Default::default()
+        ..get("/")
     };
     let hero = |world: &World| {
-        let prepared = world.prepare_for("/", ctx);
+        let prepared = world.prepare_for(&ctx);
         let variant = prepared
             .plan
             .fill_for(Some("hero"))
@@ -411,10 +421,10 @@ fn a_first_visit_from_a_known_network_gets_its_labels_only_when_enabled() {
     assert_eq!(hero(&world), "default", "off by default");
     world.config.firmographics = true;
     assert_eq!(hero(&world), "fintech");
-    let elsewhere = tailor_edge::profile::RequestContext {
+    let elsewhere = Request {
         asn: Some(1),
-        ..Default::default()
+        ..get("/")
     };
-    let prepared = world.prepare_for("/", elsewhere);
+    let prepared = world.prepare_for(&elsewhere);
     assert_eq!(prepared.plan.fill_for(Some("hero")).unwrap().variant, "default");
 }

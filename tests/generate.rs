@@ -7,15 +7,16 @@
 
 mod common;
 
-use common::{fixture, World};
+use common::{fixture, get, World};
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 use tailor_edge::catalog::source::Bundle;
 use tailor_edge::catalog::{fragment_key, pointer_key};
-use tailor_edge::page::{PageRequest, Prepared};
+use tailor_edge::edge::Prepared;
 use tailor_edge::platform::fakes::{FakeAnswer, FakeGenerator, KvFault, MemoryKv};
 use tailor_edge::platform::Clock;
-use tailor_edge::profile::{sign, Key, KeyRing, Profile, Purpose, RequestContext};
+use tailor_edge::profile::{sign, Key, KeyRing, Profile, Purpose};
+use tailor_edge::route::Request;
 
 const SECRET: &str = "dGVzdC1vbmx5LXByb2ZpbGUta2V5LTMyLWJ5dGVzLWxvbmch";
 
@@ -62,13 +63,10 @@ fn cookie(world: &World, fields: &[(&str, &str)]) -> String {
 }
 
 fn visit(world: &World, cookie: &str) -> Prepared {
-    world.prepare_for(
-        "/",
-        RequestContext {
-            cookie_header: Some(cookie),
-            ..RequestContext::default()
-        },
-    )
+    world.prepare_for(&Request {
+        cookie: Some(cookie.to_owned()),
+        ..get("/")
+    })
 }
 
 fn filled(prepared: &Prepared, block: &str) -> String {
@@ -81,7 +79,7 @@ fn filled(prepared: &Prepared, block: &str) -> String {
 }
 
 fn timing(prepared: &Prepared) -> String {
-    prepared.timing.header_value()
+    prepared.decided.timing.header_value()
 }
 
 #[test]
@@ -153,24 +151,18 @@ fn a_thousand_concurrent_requests_for_one_uncached_fragment_make_one_generator_c
     let world = world(FakeAnswer::Hang);
     let marketer = cookie(&world, &[("industry", "retail"), ("role", "marketer")]);
     let edge = world.edge();
-    let requests: Vec<PageRequest<'_>> = (0..1000)
-        .map(|_| PageRequest {
-            method: "GET",
-            path: "/",
-            has_range: false,
-            record_visit: false,
-            context: RequestContext {
-                cookie_header: Some(&marketer),
-                ..RequestContext::default()
-            },
+    let requests: Vec<Request> = (0..1000)
+        .map(|_| Request {
+            cookie: Some(marketer.clone()),
+            ..get("/")
         })
         .collect();
     let now = world.clock.now_ms();
     let pages = futures_executor::block_on(join_all(requests.iter().map(|r| edge.prepare(r, now))));
     assert_eq!(world.generator.as_ref().unwrap().requests().len(), 1);
-    assert_eq!(world.generation.calls(), 1);
+    assert_eq!(world.isolate.generation.calls(), 1);
     assert!(pages.iter().all(|p| filled(p, "hero").contains("Made for you")));
-    let fallbacks = world.generation.fallbacks();
+    let fallbacks = world.isolate.generation.fallbacks();
     assert_eq!(fallbacks.get("generator-late"), Some(&1));
     assert_eq!(fallbacks.get("generator-in-flight"), Some(&999));
 }
@@ -214,7 +206,7 @@ fn the_breaker_stops_calling_a_failing_generator() {
     for industry in ["a1", "a2", "a3", "a4", "a5"] {
         visit(&world, &cookie(&world, &[("industry", industry)]));
     }
-    assert_eq!(world.generation.calls(), 3, "opened after three failures");
+    assert_eq!(world.isolate.generation.calls(), 3, "opened after three failures");
     let page = visit(&world, &cookie(&world, &[("industry", "a6")]));
     assert!(timing(&page).contains("hero:generator-open"));
     // After the open period one trial goes through; success closes it.
@@ -226,7 +218,7 @@ fn the_breaker_stops_calling_a_failing_generator() {
         .set(FakeAnswer::Html("<p>back</p>".into()));
     let page = visit(&world, &cookie(&world, &[("industry", "a7")]));
     assert_eq!(filled(&page, "hero"), "<p>back</p>");
-    assert_eq!(world.generation.calls(), 4);
+    assert_eq!(world.isolate.generation.calls(), 4);
 }
 
 #[test]
@@ -257,14 +249,11 @@ fn visitors_without_segment_labels_or_consent_never_reach_the_generator() {
     visit(&world, "");
     let mut no_consent = cookie(&world, &[("industry", "retail")]);
     no_consent.push_str("; tailor_optout=1");
-    world.prepare_for(
-        "/",
-        RequestContext {
-            cookie_header: Some(&no_consent),
-            global_privacy_control: true,
-            ..RequestContext::default()
-        },
-    );
+    world.prepare_for(&Request {
+        cookie: Some(no_consent),
+        global_privacy_control: true,
+        ..get("/")
+    });
     assert!(world.generator.as_ref().unwrap().requests().is_empty());
 }
 

@@ -4,8 +4,8 @@
 
 use futures_executor::block_on;
 use serde_json::{json, Value};
-use tailor_edge::api::ApiResponse;
 use tailor_edge::catalog::{pointer_key, Pointer};
+use tailor_edge::http::Response as ApiResponse;
 use tailor_edge::platform::fakes::MemoryKv;
 use tailor_edge::publish::signature::{sign, PushSecrets, SignatureHeaders};
 use tailor_edge::publish::{

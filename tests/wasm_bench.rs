@@ -18,16 +18,52 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
 use tailor_edge::decide::decide;
+use tailor_edge::platform::{CompiledRegex, RegexEngine};
 use tailor_edge::profile::{
     resolve, sign, verify, KeyRing, ProfileSettings, RequestContext, DEFAULT_COOKIE_NAME,
 };
 use tailor_edge::signals::{attributes, observe, EdgeState, RequestFacts, SignalSettings};
-use tailor_edge::JsRegex;
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;
+
+    /// The global `RegExp`, as the worker's `$regex` engine uses it (the
+    /// adapter's own binding is not reachable from the crate).
+    #[wasm_bindgen(js_name = RegExp)]
+    type BenchRegExp;
+    #[wasm_bindgen(constructor, js_class = "RegExp", catch)]
+    fn new(pattern: &str, flags: &str) -> Result<BenchRegExp, JsValue>;
+    #[wasm_bindgen(method, js_class = "RegExp", js_name = test)]
+    fn matches(this: &BenchRegExp, text: &str) -> bool;
+}
+
+/// JS `RegExp` behind the core's trait, as in the worker.
+struct JsRegex;
+
+impl CompiledRegex for BenchRegExp {
+    fn is_match(&self, text: &str) -> bool {
+        self.matches(text)
+    }
+}
+
+impl RegexEngine for JsRegex {
+    fn compile(&self, pattern: &str) -> Result<std::rc::Rc<dyn CompiledRegex>, String> {
+        self.compile_with(pattern, "")
+    }
+
+    fn compile_case_insensitive(&self, pattern: &str) -> Result<std::rc::Rc<dyn CompiledRegex>, String> {
+        self.compile_with(pattern, "i")
+    }
+}
+
+impl JsRegex {
+    fn compile_with(&self, pattern: &str, flags: &str) -> Result<std::rc::Rc<dyn CompiledRegex>, String> {
+        BenchRegExp::new(pattern, flags)
+            .map(|re| std::rc::Rc::new(re) as std::rc::Rc<dyn CompiledRegex>)
+            .map_err(|_| "invalid".to_owned())
+    }
 }
 
 /// Batches timed one after another; the median batch is reported, so a

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use serde_json::json;
 use tailor_edge::catalog::source::{Bundle, SourceRules};
-use tailor_edge::decide::CompiledCatalog;
+use tailor_edge::catalog::CompiledCatalog;
 use tailor_edge::profile::{Key, Profile, Purpose};
 use tailor_edge::signals::{observe, EdgeState, RequestFacts, Signal, SignalSettings};
 use tailor_edge::targeting::RegexEngine;

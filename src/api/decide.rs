@@ -2,9 +2,10 @@
 
 use serde_json::{json, Value};
 
-use super::ApiResponse;
-use crate::decide::{CompiledCatalog, Decision, Reason};
-use crate::page::{Outcome, Prepared};
+use crate::catalog::CompiledCatalog;
+use crate::decide::{Decision, Reason};
+use crate::edge::{Decided, Outcome};
+use crate::http::Response;
 
 /// The targeting condition of a block's variant, as published.
 fn condition_of(catalog: Option<&CompiledCatalog>, block: &str, variant: &str) -> Option<Value> {
@@ -73,31 +74,40 @@ fn reason_json(decision: &Decision, catalog: Option<&CompiledCatalog>) -> Value 
     Value::Object(out)
 }
 
-/// The decisions JSON (see `docs/preview.md` for the format).
-pub fn decide_json(prepared: &Prepared, path: &str) -> ApiResponse {
-    let catalog = prepared.catalog.as_deref();
-    let outcome = match prepared.outcome {
+/// `path` when it is made of URL path characters only (letters, digits,
+/// `/ - . _ ~`): only such a path is named back to the caller.
+fn plain_path(path: &str) -> Option<&str> {
+    path.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b))
+        .then_some(path)
+}
+
+/// The decisions JSON (see `docs/preview.md` for the format). Reports the
+/// decisions a page would make; whether each block's fragment can be read
+/// is the page's business, not asked here.
+pub fn decide_json(decided: &Decided, path: &str) -> Response {
+    let catalog = decided.catalog.as_deref();
+    let outcome = match decided.outcome {
         Outcome::Personalize => "personalize".to_owned(),
         Outcome::NotCovered => "not-covered".to_owned(),
         Outcome::FailOpen(reason) => format!("fail-open: {reason}"),
     };
-    let decisions: Vec<Value> = prepared
+    let decisions: Vec<Value> = decided
         .decisions
         .iter()
         .map(|d| {
             json!({
                 "block": d.block,
                 "variant": d.variant,
-                "served": prepared.plan.fill_for(Some(&d.block)).is_some(),
                 "reason": reason_json(d, catalog),
             })
         })
         .collect();
-    let visitor = &prepared.visitor;
-    ApiResponse::json(
+    let visitor = &decided.visitor;
+    Response::json(
         200,
         &json!({
-            "path": path,
+            "path": plain_path(path),
             "catalog_version": catalog.map(|c| c.manifest.version.clone()),
             "outcome": outcome,
             "profile": {

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::html::esc;
-use super::{form_value, ApiResponse};
-use crate::page::{GalleryBlock, Prepared};
+use crate::edge::{Decided, GalleryBlock};
+use crate::http::{cookie_values, query, Response};
 use crate::profile::preview::{FORCE_COOKIE, PREVIEW_PROFILE_COOKIE, SESSION_COOKIE};
-use crate::profile::{cookie_values, sign, PreviewKeys, Profile};
+use crate::profile::{sign, PreviewKeys, Profile};
 
 /// The dimensions the profile form offers, with their values.
 pub const DIMENSIONS: &[(&str, &str, &[&str])] = &[
@@ -51,9 +51,9 @@ fn cookie_attributes(secure: bool, max_age: u32) -> String {
     format!("Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
 }
 
-/// The preview page for the visitor of `prepared` (the preview profile, if set).
-pub fn preview_page(prepared: &Prepared, stylesheets: &[String]) -> ApiResponse {
-    let attributes = &prepared.visitor.attributes;
+/// The preview page for the visitor of `decided` (the preview profile, if set).
+pub fn preview_page(decided: &Decided, stylesheets: &[String]) -> Response {
+    let attributes = &decided.visitor.attributes;
     let mut fields = String::new();
     for (name, label, values) in DIMENSIONS {
         let current = attributes.get(*name).and_then(Value::as_str).unwrap_or("");
@@ -71,7 +71,7 @@ pub fn preview_page(prepared: &Prepared, stylesheets: &[String]) -> ApiResponse 
             esc(name)
         ));
     }
-    let consent_on = prepared.visitor.personalization_allowed;
+    let consent_on = decided.visitor.personalization_allowed;
     let consent = format!(
         "<label>Consent<select name=\"consent\"><option value=\"pa\"{}>personalization + analytics</option>\
 <option value=\"-\"{}>none (default experience)</option></select></label>",
@@ -95,18 +95,18 @@ pub fn preview_page(prepared: &Prepared, stylesheets: &[String]) -> ApiResponse 
 <section><h2>Gallery</h2><div id=\"gallery\"></div></section></main></div>\
 <script src=\"/__tailor/preview.js\"></script></body></html>",
         sheets.join(" "),
-        esc(&prepared.visitor.describe()),
+        esc(&decided.visitor.describe()),
     );
-    ApiResponse::html(body)
+    Response::html(body)
 }
 
 /// The preview UI's script.
-pub fn preview_script() -> ApiResponse {
-    ApiResponse::script(SCRIPT)
+pub fn preview_script() -> Response {
+    Response::script(SCRIPT)
 }
 
 /// Every block's variants with their conditions and HTML.
-pub fn gallery_json(gallery: &[GalleryBlock]) -> ApiResponse {
+pub fn gallery_json(gallery: &[GalleryBlock]) -> Response {
     let blocks: Vec<Value> = gallery
         .iter()
         .map(|block| {
@@ -118,19 +118,19 @@ pub fn gallery_json(gallery: &[GalleryBlock]) -> ApiResponse {
             json!({ "block": block.name, "default": block.default, "variants": variants })
         })
         .collect();
-    ApiResponse::json(200, &json!({ "blocks": blocks }))
+    Response::json(200, &json!({ "blocks": blocks }))
 }
 
 /// `POST /__tailor/preview/profile`: signs the chosen profile into the
 /// preview cookie (or clears it for `action=reset`).
-pub fn set_preview_profile(form: &str, keys: &PreviewKeys, now_s: u64, secure: bool) -> ApiResponse {
-    if form_value(form, "action").as_deref() == Some("reset") {
-        return ApiResponse::see_other("/__tailor/preview").with_cookie(format!(
+pub fn set_preview_profile(form: &str, keys: &PreviewKeys, now_s: u64, secure: bool) -> Response {
+    if query::value(form, "action").as_deref() == Some("reset") {
+        return Response::see_other("/__tailor/preview").with_cookie(format!(
             "{PREVIEW_PROFILE_COOKIE}=; {}",
             cookie_attributes(secure, 0)
         ));
     }
-    let value = |name: &str| form_value(form, name).filter(|v| !v.is_empty());
+    let value = |name: &str| query::value(form, name).filter(|v| !v.is_empty());
     let consent = match value("consent").as_deref() {
         Some("-") => "-",
         _ => "pa",
@@ -147,25 +147,26 @@ pub fn set_preview_profile(form: &str, keys: &PreviewKeys, now_s: u64, secure: b
         ..Profile::default()
     };
     match sign(&profile, &keys.profile, PREVIEW_PROFILE_COOKIE) {
-        Ok(cookie) => ApiResponse::see_other("/__tailor/preview").with_cookie(format!(
+        Ok(cookie) => Response::see_other("/__tailor/preview").with_cookie(format!(
             "{PREVIEW_PROFILE_COOKIE}={cookie}; {}",
             cookie_attributes(secure, 86_400)
         )),
-        Err(e) => ApiResponse::error(400, &e.to_string()),
+        // The error would name the label sent: never echoed.
+        Err(_) => Response::error(400, "the profile's labels must be lowercase words from the form"),
     }
 }
 
 /// `POST /__tailor/preview/force`: `block=…&variant=…` forces a variant
 /// (an empty variant un-forces the block; `block=*` clears all).
-pub fn set_forced(form: &str, keys: &PreviewKeys, cookie_header: Option<&str>, secure: bool) -> ApiResponse {
+pub fn set_forced(form: &str, keys: &PreviewKeys, cookie_header: Option<&str>, secure: bool) -> Response {
     let mut forced: BTreeMap<String, String> = cookie_header
         .and_then(|h| cookie_values(h, FORCE_COOKIE).next())
         .map(|v| keys.verify_forced(v))
         .unwrap_or_default();
-    let Some(block) = form_value(form, "block") else {
-        return ApiResponse::error(400, "block is required");
+    let Some(block) = query::value(form, "block") else {
+        return Response::error(400, "block is required");
     };
-    match form_value(form, "variant").filter(|v| !v.is_empty()) {
+    match query::value(form, "variant").filter(|v| !v.is_empty()) {
         _ if block == "*" => forced.clear(),
         Some(variant) => {
             forced.insert(block, variant);
@@ -175,7 +176,7 @@ pub fn set_forced(form: &str, keys: &PreviewKeys, cookie_header: Option<&str>, s
         }
     }
     let token = keys.sign_forced(&forced);
-    ApiResponse::see_other("/__tailor/preview").with_cookie(format!(
+    Response::see_other("/__tailor/preview").with_cookie(format!(
         "{FORCE_COOKIE}={token}; {}",
         cookie_attributes(secure, 86_400)
     ))
@@ -183,8 +184,8 @@ pub fn set_forced(form: &str, keys: &PreviewKeys, cookie_header: Option<&str>, s
 
 /// `GET /__tailor/preview?key=…` with the right key (production): starts a
 /// preview session for this browser and drops the key from the address.
-pub fn start_session(keys: &PreviewKeys, secure: bool) -> ApiResponse {
-    ApiResponse::see_other("/__tailor/preview").with_cookie(format!(
+pub fn start_session(keys: &PreviewKeys, secure: bool) -> Response {
+    Response::see_other("/__tailor/preview").with_cookie(format!(
         "{SESSION_COOKIE}={}; {}",
         keys.session_token(),
         cookie_attributes(secure, 8 * 3600)

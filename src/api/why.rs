@@ -1,20 +1,21 @@
 //! `/__tailor/why`: "why am I seeing this?" for visitors, in plain words,
 //! with an opt-out honoured like consent off.
 
+use super::decide::explain;
 use super::html::esc;
-use super::{decide::explain, form_value, ApiResponse};
-use crate::page::Prepared;
+use crate::edge::Decided;
+use crate::http::{query, Response};
 use crate::profile::preview::OPT_OUT_COOKIE;
 
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1c2430}\
 h1{font-size:1.6rem}li{margin:.5rem 0}button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:1px solid #888;cursor:pointer}\
 .note{color:#556}";
 
-/// The page for the visitor of `prepared`.
-pub fn why_page(prepared: &Prepared) -> ApiResponse {
-    let visitor = &prepared.visitor;
+/// The page for the visitor of `decided`.
+pub fn why_page(decided: &Decided) -> Response {
+    let visitor = &decided.visitor;
     let mut items = String::new();
-    for decision in &prepared.decisions {
+    for decision in &decided.decisions {
         items.push_str(&format!(
             "<li><strong>{}</strong>: “{}”, because {}.</li>",
             esc(&decision.block.replace('-', " ")),
@@ -63,19 +64,19 @@ pub fn why_page(prepared: &Prepared) -> ApiResponse {
         esc(state),
         esc(button)
     );
-    ApiResponse::html(body)
+    Response::html(body)
 }
 
 /// `POST /__tailor/why`: `choice=out` sets the opt-out cookie, `choice=in` removes it.
-pub fn why_choice(form: &str, secure: bool) -> ApiResponse {
+pub fn why_choice(form: &str, secure: bool) -> Response {
     let secure = if secure { "; Secure" } else { "" };
-    match form_value(form, "choice").as_deref() {
-        Some("out") => ApiResponse::see_other("/__tailor/why").with_cookie(format!(
+    match query::value(form, "choice").as_deref() {
+        Some("out") => Response::see_other("/__tailor/why").with_cookie(format!(
             "{OPT_OUT_COOKIE}=1; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"
         )),
-        Some("in") => ApiResponse::see_other("/__tailor/why").with_cookie(format!(
+        Some("in") => Response::see_other("/__tailor/why").with_cookie(format!(
             "{OPT_OUT_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
         )),
-        _ => ApiResponse::error(400, "choice must be `out` or `in`"),
+        _ => Response::error(400, "choice must be `out` or `in`"),
     }
 }

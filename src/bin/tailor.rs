@@ -21,17 +21,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use clap::{Parser, Subcommand};
 use tailor_edge::catalog::source::{inline_files, Bundle, SourceRules};
-use tailor_edge::catalog::{pointer_key, CatalogStore, ValidationError};
+use tailor_edge::catalog::{pointer_key, ValidationError};
 use tailor_edge::config::Config;
+use tailor_edge::edge::{dispose, Disposition, Edge, Isolate};
 use tailor_edge::events::aggregate::{aggregate, apply_to_source, Stats};
-use tailor_edge::page::{dispose, Disposition, Edge, PageRequest};
-use tailor_edge::platform::fakes::{
-    DeferredTasks, FakeGenerator, ManualClock, MemoryCache, MemoryKv, MemoryResponse, NeverTimer, NoSanitizer,
-};
-use tailor_edge::platform::Clock;
-use tailor_edge::profile::{sign, verify, Profile, ProfileSettings, Rejection, RequestContext};
+use tailor_edge::platform::fakes::{ManualClock, MemoryKv, MemoryPlatform, MemoryResponse, NeverTimer};
+use tailor_edge::profile::{sign, verify, Profile, ProfileSettings, Rejection};
 use tailor_edge::publish::{clean_html, prepare, signature, PUBLISH_PATH, ROLLBACK_PATH};
 use tailor_edge::rewrite::native;
+use tailor_edge::route::Request;
 use tailor_edge::targeting::NativeRegex;
 
 fn now_ms() -> f64 {
@@ -548,38 +546,17 @@ fn render(page: &Path, catalog: &Path, path: &str, cookie: Option<&str>, gpc: bo
         eprintln!("tailor: {warning}");
     }
     config.site = Some(bundle.manifest.site.clone());
-    let cookie_header = cookie.map(|value| format!("{}={value}", config.profile.cookie_name));
-    let store = std::rc::Rc::new(CatalogStore::new());
-    let clock = ManualClock::at(now_ms());
-    let fragments = config.fragment_cache();
-    let background = DeferredTasks::new();
-    // Rendering shows the catalog's own fragments: no generator is called.
-    let edge: Edge<'_, _, _, _, _, FakeGenerator, NoSanitizer> = Edge {
-        config: &config,
-        catalog: &store,
-        fragments: &fragments,
-        cache: &MemoryCache::new(),
-        background: &background,
-        generation: None,
-        kv: &kv,
-        clock: &clock,
-        timer: &NeverTimer,
-        regex: &NativeRegex,
-    };
-    let context = RequestContext {
-        cookie_header: cookie_header.as_deref(),
-        global_privacy_control: gpc,
-        ..RequestContext::default()
-    };
-    let request = PageRequest {
-        method: "GET",
-        path,
-        has_range: false,
-        record_visit: true,
-        context,
-    };
-    let prepared = futures_executor::block_on(edge.prepare(&request, clock.now_ms()));
-    eprintln!("tailor: {}", prepared.timing.header_value());
+    let mut request = Request::new("GET", &format!("https://tailor.local{path}"));
+    request.cookie = cookie.map(|value| format!("{}={value}", config.profile.cookie_name));
+    request.global_privacy_control = gpc;
+    // Rendering shows the catalog's own fragments: no generator is called,
+    // and nothing in memory is slower than the budget.
+    let mut platform = MemoryPlatform::new(kv, &NativeRegex).with_timer(NeverTimer);
+    platform.clock = ManualClock::at(now_ms());
+    let isolate = Isolate::new();
+    let edge = Edge::new(&config, &isolate, platform);
+    let prepared = futures_executor::block_on(edge.prepare(&request, edge.now_ms()));
+    eprintln!("tailor: {}", prepared.decided.timing.header_value());
     let response = MemoryResponse {
         body: html,
         ..MemoryResponse::html("")

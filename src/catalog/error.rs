@@ -4,26 +4,7 @@ use thiserror::Error;
 
 use crate::budget::BudgetExceeded;
 use crate::platform::KvError;
-
-/// A document that breaks the catalog's rules. The publisher is at fault.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{path}: {message}")]
-pub struct ValidationError {
-    /// Where in the document, as a JSON-pointer-like path (`blocks.hero.default`).
-    pub path: String,
-    /// What is wrong there.
-    pub message: String,
-}
-
-impl ValidationError {
-    /// A problem at `path`.
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::validation::ValidationError;
 
 /// The live catalog could not be loaded. On the request path every variant
 /// ends in the origin's page, unchanged.

@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 
 use super::error::ValidationError;
 use crate::signals::{Firmographics, Signal, SignalSettings};
+pub use crate::validation::is_valid_id;
+use crate::validation::MAX_ID_LEN;
 
 /// The manifest schema this build reads and writes.
 pub const MANIFEST_SCHEMA: u32 = 1;
@@ -20,7 +22,6 @@ pub const MAX_BLOCKS: usize = 256;
 pub const MAX_VARIANTS: usize = 64;
 /// Most page patterns one manifest may declare.
 pub const MAX_PAGES: usize = 256;
-const MAX_ID_LEN: usize = 64;
 const MAX_PAGE_LEN: usize = 512;
 
 /// The small document at `tailor/{site}/live` naming the live manifest.
@@ -180,15 +181,6 @@ pub struct Variant {
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// Block names and variant ids: 1–64 of `a-z`, `0-9`, `-`, `_`.
-pub fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_ID_LEN
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 fn is_sha256_hex(s: &str) -> bool {

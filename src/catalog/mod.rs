@@ -1,5 +1,7 @@
 //! The catalog: what the origin publishes for a site (blocks, their variants,
-//! content-addressed fragments) and how the edge loads it from KV.
+//! content-addressed fragments), its KV layout, and its compiled form
+//! (conditions parsed, experiments' ranges computed, once per version).
+//! The isolate's copy of the live catalog is [`crate::live`].
 //!
 //! KV layout (see `docs/catalog.md`):
 //!
@@ -12,16 +14,16 @@
 //! | `tailor/{site}/push/{id}` | a used push request id (expires) |
 //! | `tailor/{site}/pending/{block}/{variant}/{hash}` | generated HTML awaiting approval |
 
+mod compiled;
 mod error;
 mod keys;
 mod manifest;
 pub mod source;
-mod store;
 
+pub use compiled::{CompiledBandit, CompiledBlock, CompiledCatalog, CompiledExperiment, CompiledVariant};
 pub use error::{CatalogError, ValidationError};
 pub use keys::{fragment_key, history_key, manifest_key, pending_key, pointer_key, push_request_key};
 pub use manifest::{
     is_valid_id, sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer,
     Variant, MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,
 };
-pub use store::{CatalogIo, CatalogStore, Freshness, LoadedCatalog};

@@ -175,7 +175,7 @@ impl Bundle {
         manifest.version = manifest.compute_version();
         manifest.validate().map_err(|e| vec![e])?;
         // Conditions must compile now, not be discovered broken per request.
-        crate::decide::CompiledCatalog::compile(std::rc::Rc::new(manifest.clone()), rules.regex)
+        super::CompiledCatalog::compile(std::rc::Rc::new(manifest.clone()), rules.regex)
             .map_err(|e| vec![e])?;
         Ok(Self { manifest, fragments })
     }

@@ -17,12 +17,10 @@
 //! sees the same variants on every request of a period.
 
 mod bandit;
-mod compiled;
-
-pub use compiled::{CompiledBandit, CompiledBlock, CompiledCatalog, CompiledExperiment, CompiledVariant};
 
 use serde_json::Value;
 
+use crate::catalog::{CompiledBandit, CompiledBlock, CompiledCatalog, CompiledExperiment, CompiledVariant};
 use crate::experiment::hash;
 use crate::profile::Visitor;
 

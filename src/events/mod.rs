@@ -12,20 +12,17 @@
 
 pub mod aggregate;
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::catalog::is_valid_id;
 use crate::decide::{Decision, Reason};
+use crate::edge::{Decided, Prepared};
 use crate::fragments::generate::segment_of;
-use crate::page::Prepared;
 use crate::profile::{ProfileSource, Visitor};
-
-/// Largest beacon body accepted.
-pub const MAX_BEACON_BYTES: usize = 1024;
+pub use crate::route::MAX_BEACON_BYTES;
+use crate::validation::is_valid_id;
 
 /// One event, as written to the sink (one JSON object per line).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,14 +72,15 @@ pub fn trackable(visitor: &Visitor) -> bool {
 /// One exposure per block the page actually filled (the default too: it is
 /// an arm like the others).
 pub fn exposures(prepared: &Prepared, site: &str, path: &str, now_ms: u64) -> Vec<Event> {
-    if !trackable(&prepared.visitor) {
+    let decided = &prepared.decided;
+    if !trackable(&decided.visitor) {
         return Vec::new();
     }
-    prepared
+    decided
         .decisions
         .iter()
         .filter(|d| prepared.plan.fill_for(Some(&d.block)).is_some())
-        .filter_map(|d| event("exposure", d, prepared, site, path, now_ms, None))
+        .filter_map(|d| event("exposure", d, decided, site, path, now_ms, None))
         .collect()
 }
 
@@ -109,9 +107,9 @@ pub enum BeaconError {
     /// Larger than [`MAX_BEACON_BYTES`].
     #[error("beacon larger than {MAX_BEACON_BYTES} bytes")]
     TooLarge,
-    /// Not the beacon format.
+    /// Not the beacon format; says which rule it breaks, never what was sent.
     #[error("not a beacon: {0}")]
-    Malformed(String),
+    Malformed(&'static str),
 }
 
 /// Parses and validates a beacon body.
@@ -119,8 +117,10 @@ pub fn parse_beacon(body: &str) -> Result<Beacon, BeaconError> {
     if body.len() > MAX_BEACON_BYTES {
         return Err(BeaconError::TooLarge);
     }
-    let beacon: Beacon = serde_json::from_str(body).map_err(|e| BeaconError::Malformed(e.to_string()))?;
-    let bad = |what: &str| Err(BeaconError::Malformed(what.to_owned()));
+    // serde's message would name an unknown field as sent: never echoed.
+    let beacon: Beacon = serde_json::from_str(body)
+        .map_err(|_| BeaconError::Malformed("a JSON object with `type`, `path` and `block` or `goal`"))?;
+    let bad = |what: &'static str| Err(BeaconError::Malformed(what));
     match (beacon.kind.as_str(), &beacon.block, &beacon.goal) {
         ("click", Some(block), None) if is_valid_id(block) => {}
         ("goal", block, Some(goal)) if is_valid_id(goal) && block.as_deref().is_none_or(is_valid_id) => {}
@@ -136,15 +136,15 @@ pub fn parse_beacon(body: &str) -> Result<Beacon, BeaconError> {
 
 /// The conversions a beacon means for this visitor: the variant each
 /// credited block showed, decided again on the server.
-pub fn conversions(beacon: &Beacon, prepared: &Prepared, site: &str, now_ms: u64) -> Vec<Event> {
-    if !trackable(&prepared.visitor) {
+pub fn conversions(beacon: &Beacon, decided: &Decided, site: &str, now_ms: u64) -> Vec<Event> {
+    if !trackable(&decided.visitor) {
         return Vec::new();
     }
     let goal = match beacon.kind.as_str() {
         "click" => "click".to_owned(),
         _ => beacon.goal.clone().unwrap_or_default(),
     };
-    prepared
+    decided
         .decisions
         .iter()
         .filter(|d| beacon.block.as_deref().is_none_or(|b| b == d.block))
@@ -152,7 +152,7 @@ pub fn conversions(beacon: &Beacon, prepared: &Prepared, site: &str, now_ms: u64
             event(
                 "conversion",
                 d,
-                prepared,
+                decided,
                 site,
                 &beacon.path,
                 now_ms,
@@ -165,13 +165,13 @@ pub fn conversions(beacon: &Beacon, prepared: &Prepared, site: &str, now_ms: u64
 fn event(
     kind: &str,
     decision: &Decision,
-    prepared: &Prepared,
+    decided: &Decided,
     site: &str,
     path: &str,
     now_ms: u64,
     goal: Option<String>,
 ) -> Option<Event> {
-    let catalog = prepared.catalog.as_ref()?;
+    let catalog = decided.catalog.as_ref()?;
     let (experiment, arm) = match &decision.reason {
         Reason::Experiment { key, arm, .. } => (Some(key.clone()), Some(*arm)),
         _ => (None, None),
@@ -187,13 +187,13 @@ fn event(
         reason: decision.reason.label().to_owned(),
         experiment,
         arm,
-        id: prepared
+        id: decided
             .visitor
             .attributes
             .get("id")
             .and_then(|v| v.as_str())
             .map(str::to_owned),
-        segment: segment_of(&prepared.visitor).unwrap_or_default(),
+        segment: segment_of(&decided.visitor).unwrap_or_default(),
         goal,
     })
 }
@@ -205,45 +205,6 @@ pub fn ndjson(events: &[Event]) -> String {
         .filter_map(|e| serde_json::to_string(e).ok())
         .map(|line| line + "\n")
         .collect()
-}
-
-/// A per-isolate token bucket for beacons: bursts up to `capacity`, then
-/// `per_second` on average.
-#[derive(Debug)]
-pub struct RateLimiter {
-    capacity: f64,
-    per_second: f64,
-    tokens: Cell<f64>,
-    last_ms: Cell<Option<f64>>,
-}
-
-impl RateLimiter {
-    /// A full bucket.
-    pub fn new(capacity: u32, per_second: u32) -> Self {
-        Self {
-            capacity: f64::from(capacity),
-            per_second: f64::from(per_second),
-            tokens: Cell::new(f64::from(capacity)),
-            last_ms: Cell::new(None),
-        }
-    }
-
-    /// Takes a token at `now_ms`, if there is one.
-    pub fn allow(&self, now_ms: f64) -> bool {
-        let elapsed_s = self
-            .last_ms
-            .get()
-            .map_or(0.0, |last| ((now_ms - last) / 1000.0).max(0.0));
-        self.last_ms.set(Some(now_ms));
-        let tokens = (self.tokens.get() + elapsed_s * self.per_second).min(self.capacity);
-        if tokens >= 1.0 {
-            self.tokens.set(tokens - 1.0);
-            true
-        } else {
-            self.tokens.set(tokens);
-            false
-        }
-    }
 }
 
 #[cfg(test)]
@@ -274,19 +235,5 @@ mod tests {
             "a".repeat(2000)
         );
         assert_eq!(parse_beacon(&huge), Err(BeaconError::TooLarge));
-    }
-
-    #[test]
-    fn the_rate_limiter_allows_bursts_then_the_average_rate() {
-        let limiter = RateLimiter::new(3, 2);
-        assert!((0..3).all(|_| limiter.allow(0.0)));
-        assert!(!limiter.allow(0.0));
-        assert!(limiter.allow(500.0), "one token back after half a second");
-        assert!(!limiter.allow(500.0));
-        assert!(
-            (0..3).all(|_| limiter.allow(10_000.0)),
-            "refilled to capacity, not beyond"
-        );
-        assert!(!limiter.allow(10_000.0));
     }
 }

@@ -21,7 +21,7 @@ use serde_json::Value;
 use super::FragmentCache;
 use crate::catalog::sha256_hex;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
-use crate::platform::{Background, Cache, Clock, GenerateRequest, Generator, Sanitized, Sanitizer, Timer};
+use crate::platform::{Cache, Clock, GenerateRequest, Generator, Platform, Sanitized, Sanitizer, Timer};
 use crate::profile::Visitor;
 
 /// Consecutive failures that open the breaker.
@@ -174,21 +174,10 @@ pub fn generated_key(request: &GenerateRequest) -> String {
     )
 }
 
-/// What a generated lookup needs from the platform, owned so a late call
-/// can finish after the response.
-pub struct GenerateIo<'a, Ca, G, S, C, T> {
-    /// The Cache API.
-    pub cache: &'a Ca,
-    /// The generator.
-    pub generator: &'a G,
-    /// The sanitizer.
-    pub sanitizer: &'a S,
-    /// The clock.
-    pub clock: &'a C,
-    /// Timers.
-    pub timer: &'a T,
-    /// Runs late calls to completion after the response.
-    pub background: &'a dyn Background,
+/// What a page's generated lookups share: the isolate's generator state
+/// and fragment memory, and how long the Cache API keeps an answer.
+#[derive(Clone, Copy)]
+pub struct GenerateScope<'a> {
     /// The isolate's generator state.
     pub state: &'a Rc<GeneratorState>,
     /// The isolate's fragment memory.
@@ -199,26 +188,21 @@ pub struct GenerateIo<'a, Ca, G, S, C, T> {
 
 /// Looks up (or generates) the fragment for `request`, waiting at most
 /// `wait_ms`; a call still running then continues in the background.
-pub async fn generated<Ca, G, S, C, T>(
+/// Without a generator and sanitizer on the platform, it fails at once.
+pub async fn generated<P: Platform>(
     request: GenerateRequest,
     approval: bool,
     wait_ms: u32,
-    io: &GenerateIo<'_, Ca, G, S, C, T>,
-) -> Result<(Rc<str>, GeneratedSource), GenerateMiss>
-where
-    Ca: Cache,
-    G: Generator,
-    S: Sanitizer,
-    C: Clock + Clone + 'static,
-    T: Timer + Clone + 'static,
-{
+    scope: GenerateScope<'_>,
+    platform: &P,
+) -> Result<(Rc<str>, GeneratedSource), GenerateMiss> {
     let key = generated_key(&request);
-    if let Some(html) = io.memory.get(&key) {
+    if let Some(html) = scope.memory.get(&key) {
         return Ok((html, GeneratedSource::Memory));
     }
     let cached = match select(
-        Box::pin(io.cache.get_text(&key)),
-        Box::pin(io.timer.sleep(wait_ms)),
+        Box::pin(platform.cache().get_text(&key)),
+        Box::pin(platform.timer().sleep(wait_ms)),
     )
     .await
     {
@@ -226,51 +210,51 @@ where
         Either::Right(_) => None,
     };
     if let Some(html) = cached {
-        return Ok((io.memory.insert(&key, html), GeneratedSource::Cache));
+        return Ok((scope.memory.insert(&key, html), GeneratedSource::Cache));
     }
-    if let Err(miss) = io.state.start(&key, io.clock.now_ms()) {
-        io.state.count(miss);
+    if let Err(miss) = scope.state.start(&key, platform.clock().now_ms()) {
+        scope.state.count(miss);
         return Err(miss);
     }
-    let call = Box::pin(call_generator(key, request, approval, io));
-    let waited = select(call, Box::pin(io.timer.sleep(wait_ms))).await;
+    let call = call_generator(key, request, approval, scope, platform);
+    let waited = select(call, Box::pin(platform.timer().sleep(wait_ms))).await;
     let result = match waited {
         Either::Left((result, _)) => result.map(|html| (html, GeneratedSource::Generator)),
         Either::Right(((), call)) => {
-            io.background.spawn(Box::pin(async move {
+            platform.spawn(Box::pin(async move {
                 let _ = call.await;
             }));
             Err(GenerateMiss::Late)
         }
     };
     if let Err(miss) = result {
-        io.state.count(miss);
+        scope.state.count(miss);
     }
     result
 }
 
 /// One generator call: ask, check, sanitize, cache; then release the claim.
-fn call_generator<Ca, G, S, C, T>(
+/// Owns what it needs: it may finish after the response.
+fn call_generator<P: Platform>(
     key: String,
     request: GenerateRequest,
     approval: bool,
-    io: &GenerateIo<'_, Ca, G, S, C, T>,
-) -> Pin<Box<dyn Future<Output = Result<Rc<str>, GenerateMiss>>>>
-where
-    Ca: Cache,
-    G: Generator,
-    S: Sanitizer,
-    C: Clock + Clone + 'static,
-    T: Timer + Clone + 'static,
-{
-    let (cache, sanitizer, clock) = (io.cache.clone(), io.sanitizer.clone(), io.clock.clone());
-    let (state, memory) = (io.state.clone(), io.memory.clone());
-    let ttl_s = io.ttl_s;
+    scope: GenerateScope<'_>,
+    platform: &P,
+) -> Pin<Box<dyn Future<Output = Result<Rc<str>, GenerateMiss>>>> {
+    let (state, memory, ttl_s) = (scope.state.clone(), scope.memory.clone(), scope.ttl_s);
+    let later = platform.clone();
     // The generator bounds its own call (`TAILOR_GENERATOR_TIMEOUT_MS`): it
     // may run past the page's budget, in the background.
-    let answer = io.generator.generate(&request);
+    let answer = platform
+        .generation()
+        .map(|(generator, _)| generator.generate(&request));
     Box::pin(async move {
-        let usable = answer.await.ok().filter(|a| {
+        let answer = match answer {
+            Some(answer) => answer.await.ok(),
+            None => None,
+        };
+        let usable = answer.filter(|a| {
             a.status == 200
                 && a.body.len() <= MAX_FRAGMENT_BYTES
                 && !a.body.trim().is_empty()
@@ -278,22 +262,25 @@ where
                     .as_deref()
                     .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"))
         });
-        let outcome = match usable {
-            None => Err(GenerateMiss::Failed),
-            Some(answer) => match sanitizer.sanitize(&request, &answer.body, approval).await {
-                Ok(Sanitized::Clean(html)) => {
-                    cache.put_text(&key, &html, ttl_s).await;
-                    Ok(memory.insert(&key, html))
-                }
-                Ok(Sanitized::Pending) => Err(GenerateMiss::AwaitingApproval),
-                Ok(Sanitized::Refused(_)) => Err(GenerateMiss::Unsafe),
-                Err(_) => Err(GenerateMiss::Failed),
-            },
+        let sanitized = match (usable, later.generation()) {
+            (Some(answer), Some((_, sanitizer))) => {
+                Some(sanitizer.sanitize(&request, &answer.body, approval).await)
+            }
+            _ => None,
+        };
+        let outcome = match sanitized {
+            Some(Ok(Sanitized::Clean(html))) => {
+                later.cache().put_text(&key, &html, ttl_s).await;
+                Ok(memory.insert(&key, html))
+            }
+            Some(Ok(Sanitized::Pending)) => Err(GenerateMiss::AwaitingApproval),
+            Some(Ok(Sanitized::Refused(_))) => Err(GenerateMiss::Unsafe),
+            Some(Err(_)) | None => Err(GenerateMiss::Failed),
         };
         // An unsafe answer or one awaiting approval is the generator working
         // as designed; only failures count against the breaker.
         let worked = !matches!(outcome, Err(GenerateMiss::Failed));
-        state.finish(&key, worked, clock.now_ms());
+        state.finish(&key, worked, later.clock().now_ms());
         outcome
     })
 }

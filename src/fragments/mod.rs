@@ -16,7 +16,7 @@ use futures_util::future::join_all;
 
 use crate::budget::Deadline;
 use crate::catalog::{fragment_key, sha256_hex};
-use crate::platform::{Background, Cache, Clock, Kv, Timer};
+use crate::platform::{Cache, Kv, Platform};
 
 /// Default Cache API lifetime of a fragment (`TAILOR_FRAGMENT_TTL_S`).
 pub const DEFAULT_FRAGMENT_TTL_S: u32 = 300;
@@ -32,24 +32,16 @@ pub struct FragmentRef<'a> {
     pub hash: &'a str,
 }
 
-/// The platform a fragment lookup uses.
-pub struct FragmentIo<'a, K, C, T, Ca> {
+/// What a page's fragment lookups share: the site and catalog version they
+/// belong to, the isolate's memory, and how long the Cache API keeps them.
+#[derive(Clone, Copy)]
+pub struct FragmentScope<'a> {
     /// The site.
     pub site: &'a str,
     /// The catalog version (part of the Cache API key).
     pub version: &'a str,
     /// Isolate memory.
     pub memory: &'a FragmentCache,
-    /// The Cache API.
-    pub cache: &'a Ca,
-    /// Workers KV.
-    pub kv: &'a K,
-    /// The clock.
-    pub clock: &'a C,
-    /// Timers.
-    pub timer: &'a T,
-    /// Runs cache writes after the response.
-    pub background: &'a dyn Background,
     /// Cache API lifetime, seconds.
     pub ttl_s: u32,
 }
@@ -101,46 +93,40 @@ impl FragmentMiss {
 
 /// Looks up each fragment in memory, the Cache API, then KV, all at once;
 /// answers in the order asked.
-pub async fn fetch_all<K, C, T, Ca>(
+pub async fn fetch_all<P: Platform>(
     fragments: &[FragmentRef<'_>],
     deadline: &Deadline,
-    io: &FragmentIo<'_, K, C, T, Ca>,
-) -> Vec<Result<(Rc<str>, FragmentSource), FragmentMiss>>
-where
-    K: Kv,
-    C: Clock,
-    T: Timer,
-    Ca: Cache,
-{
-    join_all(fragments.iter().map(|fragment| fetch_one(fragment, deadline, io))).await
+    scope: FragmentScope<'_>,
+    platform: &P,
+) -> Vec<Result<(Rc<str>, FragmentSource), FragmentMiss>> {
+    join_all(
+        fragments
+            .iter()
+            .map(|fragment| fetch_one(fragment, deadline, scope, platform)),
+    )
+    .await
 }
 
-async fn fetch_one<K, C, T, Ca>(
+async fn fetch_one<P: Platform>(
     fragment: &FragmentRef<'_>,
     deadline: &Deadline,
-    io: &FragmentIo<'_, K, C, T, Ca>,
-) -> Result<(Rc<str>, FragmentSource), FragmentMiss>
-where
-    K: Kv,
-    C: Clock,
-    T: Timer,
-    Ca: Cache,
-{
+    scope: FragmentScope<'_>,
+    platform: &P,
+) -> Result<(Rc<str>, FragmentSource), FragmentMiss> {
     let hash = fragment.hash;
-    if let Some(html) = io.memory.get(hash) {
+    if let Some(html) = scope.memory.get(hash) {
         return Ok((html, FragmentSource::Memory));
     }
-    let key = cache_key(io.site, io.version, fragment);
+    let (clock, timer) = (platform.clock(), platform.timer());
+    let key = cache_key(scope.site, scope.version, fragment);
     // A cache that fails or is late is a miss, not an error.
-    if let Ok(Some(html)) = deadline.run(io.clock, io.timer, io.cache.get_text(&key)).await {
+    if let Ok(Some(html)) = deadline.run(clock, timer, platform.cache().get_text(&key)).await {
         if sha256_hex(html.as_bytes()) == hash {
-            return Ok((io.memory.insert(hash, html), FragmentSource::Cache));
+            return Ok((scope.memory.insert(hash, html), FragmentSource::Cache));
         }
     }
-    let html = match deadline
-        .run(io.clock, io.timer, io.kv.get_text(&fragment_key(io.site, hash)))
-        .await
-    {
+    let kv_key = fragment_key(scope.site, hash);
+    let html = match deadline.run(clock, timer, platform.kv().get_text(&kv_key)).await {
         Err(_) => return Err(FragmentMiss::Timeout),
         Ok(Err(_)) => return Err(FragmentMiss::KvError),
         Ok(Ok(None)) => return Err(FragmentMiss::Missing),
@@ -149,9 +135,9 @@ where
     if sha256_hex(html.as_bytes()) != hash {
         return Err(FragmentMiss::Corrupt);
     }
-    let cache = io.cache.clone();
-    let (ttl_s, value) = (io.ttl_s, html.clone());
-    io.background
-        .spawn(Box::pin(async move { cache.put_text(&key, &value, ttl_s).await }));
-    Ok((io.memory.insert(hash, html), FragmentSource::Kv))
+    let (later, ttl_s, value) = (platform.clone(), scope.ttl_s, html.clone());
+    platform.spawn(Box::pin(async move {
+        later.cache().put_text(&key, &value, ttl_s).await;
+    }));
+    Ok((scope.memory.insert(hash, html), FragmentSource::Kv))
 }

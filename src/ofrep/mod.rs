@@ -4,15 +4,14 @@
 //! the page, through off-the-shelf OpenFeature SDKs. See `docs/ofrep.md`.
 
 use serde_json::{json, Map, Value};
-use subtle::ConstantTimeEq;
 
-use crate::api::ApiResponse;
-use crate::catalog::sha256_hex;
-use crate::decide::{CompiledCatalog, Decision, Reason};
+use crate::catalog::{sha256_hex, CompiledCatalog};
+use crate::decide::{Decision, Reason};
+use crate::http::Response;
 use crate::profile::{ProfileSource, Visitor};
-
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
+use crate::route::Refusal;
+pub use crate::route::MAX_OFREP_BODY_BYTES as MAX_BODY_BYTES;
+use crate::validation::is_valid_id;
 /// Context attributes a caller without an API key may set: request-level
 /// facts about the app, never identity or a signed dimension.
 pub const CLIENT_SETTABLE: &[&str] = &["route", "screen", "app_version", "platform", "locale"];
@@ -28,49 +27,25 @@ pub const SERVER_SETTABLE: &[&str] = &[
     "source",
 ];
 
-/// An OFREP endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OfrepRoute {
-    /// `POST /ofrep/v1/evaluate/flags`
-    Bulk,
-    /// `POST /ofrep/v1/evaluate/flags/{key}`
-    Single(String),
-    /// `GET /ofrep/v1/configuration`
-    Configuration,
-    /// `OPTIONS` on any of them (CORS preflight)
-    Preflight,
-}
-
-/// The OFREP endpoint for a method and path; `Err` with the response to send
-/// when the path is OFREP's but the request is not valid.
-pub fn route(method: &str, path: &str) -> Option<Result<OfrepRoute, ApiResponse>> {
-    let rest = path.strip_prefix("/ofrep/v1/")?;
-    if method.eq_ignore_ascii_case("OPTIONS") {
-        return Some(Ok(OfrepRoute::Preflight));
+/// The answer for a path of OFREP's with no endpoint for the request.
+pub fn refusal(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::NotFound => general(404, "no such OFREP endpoint"),
+        Refusal::MethodNotAllowed => general(405, "method not allowed"),
     }
-    let post = method.eq_ignore_ascii_case("POST");
-    let get = method.eq_ignore_ascii_case("GET");
-    Some(match rest {
-        "evaluate/flags" if post => Ok(OfrepRoute::Bulk),
-        "configuration" if get => Ok(OfrepRoute::Configuration),
-        _ => match rest.strip_prefix("evaluate/flags/") {
-            Some(key) if post && !key.is_empty() && !key.contains('/') => {
-                Ok(OfrepRoute::Single(key.to_owned()))
-            }
-            Some(_) | None
-                if rest == "evaluate/flags"
-                    || rest == "configuration"
-                    || rest.starts_with("evaluate/flags/") =>
-            {
-                Err(general(405, "method not allowed"))
-            }
-            _ => Err(general(404, "no such OFREP endpoint")),
-        },
-    })
 }
 
-fn general(status: u16, details: &str) -> ApiResponse {
-    ApiResponse::json(status, &json!({ "errorDetails": details }))
+fn general(status: u16, details: &str) -> Response {
+    Response::json(status, &json!({ "errorDetails": details }))
+}
+
+/// Adds the flag's key to an error body, when it is a key the catalog's
+/// grammar allows: nothing else of the request is ever named back.
+fn with_key(mut body: Value, key: Option<&str>) -> Value {
+    if let (Some(key), Some(object)) = (key.filter(|k| is_valid_id(k)), body.as_object_mut()) {
+        object.insert("key".into(), json!(key));
+    }
+    body
 }
 
 /// A request body that could not be used.
@@ -108,12 +83,9 @@ pub fn parse_context(body: &str) -> Result<Map<String, Value>, BodyError> {
 }
 
 /// The response for a body error (the single-flag form carries the key).
-pub fn body_error(error: &BodyError, key: Option<&str>) -> ApiResponse {
-    let mut body = json!({ "errorCode": error.code, "errorDetails": error.details });
-    if let (Some(key), Some(object)) = (key, body.as_object_mut()) {
-        object.insert("key".into(), json!(key));
-    }
-    ApiResponse::json(400, &body)
+pub fn body_error(error: &BodyError, key: Option<&str>) -> Response {
+    let body = json!({ "errorCode": error.code, "errorDetails": error.details });
+    Response::json(400, &with_key(body, key))
 }
 
 fn short_string(value: &Value) -> Option<&str> {
@@ -172,19 +144,6 @@ pub fn server_visitor(context: &Map<String, Value>) -> Visitor {
     }
 }
 
-/// Whether the request presents one of the configured API keys
-/// (`X-API-Key: k` or `Authorization: Bearer k`), compared in constant time.
-pub fn presents_api_key(keys: &[String], x_api_key: Option<&str>, authorization: Option<&str>) -> bool {
-    let bearer = authorization.and_then(|a| a.strip_prefix("Bearer ").or_else(|| a.strip_prefix("bearer ")));
-    let presented = [x_api_key, bearer];
-    keys.iter().any(|key| {
-        presented
-            .iter()
-            .flatten()
-            .any(|p| bool::from(p.trim().as_bytes().ct_eq(key.as_bytes())))
-    })
-}
-
 /// OpenFeature's reason for a decision.
 pub fn openfeature_reason(decision: &Decision, catalog: &CompiledCatalog) -> &'static str {
     let single = catalog
@@ -228,7 +187,7 @@ pub fn flag(decision: &Decision, catalog: &CompiledCatalog) -> Value {
 
 /// `POST /ofrep/v1/evaluate/flags`: every flag, with an `ETag` over the
 /// catalog version and the evaluations; `304` when `If-None-Match` matches.
-pub fn bulk(catalog: &CompiledCatalog, decisions: &[Decision], if_none_match: Option<&str>) -> ApiResponse {
+pub fn bulk(catalog: &CompiledCatalog, decisions: &[Decision], if_none_match: Option<&str>) -> Response {
     let flags: Vec<Value> = decisions.iter().map(|d| flag(d, catalog)).collect();
     let body = json!({ "flags": flags, "metadata": { "version": catalog.manifest.version } });
     let text = body.to_string();
@@ -237,42 +196,42 @@ pub fn bulk(catalog: &CompiledCatalog, decisions: &[Decision], if_none_match: Op
     let matches =
         if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
     let mut response = if matches {
-        ApiResponse {
+        Response {
             status: 304,
             body: String::new(),
-            ..ApiResponse::json(304, &Value::Null)
+            ..Response::json(304, &Value::Null)
         }
     } else {
-        ApiResponse::json(200, &body)
+        Response::json(200, &body)
     };
     response.headers.push(("etag", etag));
     response
 }
 
 /// `POST /ofrep/v1/evaluate/flags/{key}`.
-pub fn single(key: &str, catalog: &CompiledCatalog, decisions: &[Decision]) -> ApiResponse {
+pub fn single(key: &str, catalog: &CompiledCatalog, decisions: &[Decision]) -> Response {
     match decisions.iter().find(|d| d.block == key) {
-        Some(decision) => ApiResponse::json(200, &flag(decision, catalog)),
-        None => ApiResponse::json(
+        Some(decision) => Response::json(200, &flag(decision, catalog)),
+        None => Response::json(
             404,
-            &json!({ "key": key, "errorCode": "FLAG_NOT_FOUND", "errorDetails": "no personalizable block has this key" }),
+            &with_key(
+                json!({ "errorCode": "FLAG_NOT_FOUND", "errorDetails": "no personalizable block has this key" }),
+                Some(key),
+            ),
         ),
     }
 }
 
 /// The answer when no catalog can be evaluated (nothing published, KV down):
 /// a general error that names no internals.
-pub fn unavailable(key: Option<&str>) -> ApiResponse {
-    let mut body = json!({ "errorCode": "GENERAL", "errorDetails": "flags are temporarily unavailable" });
-    if let (Some(key), Some(object)) = (key, body.as_object_mut()) {
-        object.insert("key".into(), json!(key));
-    }
-    ApiResponse::json(503, &body)
+pub fn unavailable(key: Option<&str>) -> Response {
+    let body = json!({ "errorCode": "GENERAL", "errorDetails": "flags are temporarily unavailable" });
+    Response::json(503, &with_key(body, key))
 }
 
 /// `GET /ofrep/v1/configuration`.
-pub fn configuration() -> ApiResponse {
-    ApiResponse::json(
+pub fn configuration() -> Response {
+    Response::json(
         200,
         &json!({
             "name": "Tailor",
@@ -314,35 +273,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_follow_the_protocol() {
-        assert_eq!(
-            route("POST", "/ofrep/v1/evaluate/flags"),
-            Some(Ok(OfrepRoute::Bulk))
-        );
-        assert_eq!(
-            route("POST", "/ofrep/v1/evaluate/flags/hero"),
-            Some(Ok(OfrepRoute::Single("hero".into())))
-        );
-        assert_eq!(
-            route("GET", "/ofrep/v1/configuration"),
-            Some(Ok(OfrepRoute::Configuration))
-        );
-        assert_eq!(
-            route("OPTIONS", "/ofrep/v1/evaluate/flags"),
-            Some(Ok(OfrepRoute::Preflight))
-        );
-        assert_eq!(
-            route("GET", "/ofrep/v1/evaluate/flags")
-                .unwrap()
-                .unwrap_err()
-                .status,
-            405
-        );
-        assert_eq!(route("POST", "/ofrep/v1/other").unwrap().unwrap_err().status, 404);
-        assert_eq!(route("GET", "/"), None);
-    }
-
-    #[test]
     fn bodies_are_parsed_strictly_and_capped() {
         assert_eq!(
             parse_context(r#"{"context":{"targetingKey":"u1"}}"#).unwrap()["targetingKey"],
@@ -361,15 +291,6 @@ mod tests {
     }
 
     #[test]
-    fn api_keys_are_accepted_by_header_or_bearer_token() {
-        let keys = vec!["old-key".to_owned(), "new-key".to_owned()];
-        assert!(presents_api_key(&keys, Some("new-key"), None));
-        assert!(presents_api_key(&keys, None, Some("Bearer old-key")));
-        assert!(!presents_api_key(&keys, Some("guess"), Some("Basic x")));
-        assert!(!presents_api_key(&[], Some(""), None));
-    }
-
-    #[test]
     fn a_client_context_cannot_override_identity_or_signed_dimensions() {
         let mut visitor = server_visitor(&Map::new());
         visitor.attributes["industry"] = json!("retail");
@@ -379,6 +300,19 @@ mod tests {
         assert_eq!(visitor.attributes["industry"], "retail");
         assert_eq!(visitor.attributes.get("id"), None);
         assert_eq!(visitor.attributes["route"], "/app");
+    }
+
+    #[test]
+    fn unknown_keys_are_named_back_only_when_they_are_ids() {
+        let error = BodyError {
+            code: "PARSE_ERROR",
+            details: "request body is not JSON",
+        };
+        let named = body_error(&error, Some("hero"));
+        assert!(named.body.contains(r#""key":"hero""#));
+        let hostile = body_error(&error, Some("<script>alert(1)</script>"));
+        assert!(!hostile.body.contains("script"), "{}", hostile.body);
+        assert!(!unavailable(Some("%3Cx%3E")).body.contains("3C"));
     }
 
     #[test]

@@ -7,9 +7,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use crate::http::ResponseHead;
+
 use super::{
-    Background, Cache, Clock, GenerateRequest, Generator, GeneratorAnswer, Kv, KvError, KvWrite,
-    KvWriteError, ResponseHead, Sanitized, Sanitizer, Timer,
+    Cache, Clock, EventSink, GenerateRequest, Generator, GeneratorAnswer, Kv, KvError, KvWrite, KvWriteError,
+    Platform, RegexEngine, Sanitized, Sanitizer, Task, Timer,
 };
 
 /// How a [`MemoryKv`] answers for one key, beyond plain storage.
@@ -305,8 +307,9 @@ impl DeferredTasks {
     }
 }
 
-impl Background for DeferredTasks {
-    fn spawn(&self, task: Pin<Box<dyn Future<Output = ()>>>) {
+impl DeferredTasks {
+    /// Holds `task` until [`DeferredTasks::take`].
+    pub fn push(&self, task: Task) {
         self.tasks.borrow_mut().push(task);
     }
 }
@@ -403,37 +406,29 @@ impl Future for YieldOnce {
     }
 }
 
-/// The control worker's sanitizer, in process: the publish-time HTML policy
-/// (ammonia) and a list of what was kept pending for approval.
-#[cfg(feature = "sanitize")]
+/// A stand-in for the control worker's sanitizer (the real one is tested
+/// with the `sanitize` feature and end to end): refuses `<script`, keeps
+/// answers for blocks needing approval pending.
 #[derive(Debug, Clone, Default)]
-pub struct InProcessSanitizer {
-    pending: Rc<RefCell<Vec<(GenerateRequest, String)>>>,
-}
-
-#[cfg(feature = "sanitize")]
-impl InProcessSanitizer {
+pub struct FakeSanitizer {
     /// What was kept pending for approval.
-    pub fn pending(&self) -> Vec<(GenerateRequest, String)> {
-        self.pending.borrow().clone()
-    }
+    pub pending: Rc<RefCell<Vec<String>>>,
 }
 
-#[cfg(feature = "sanitize")]
-impl Sanitizer for InProcessSanitizer {
+impl Sanitizer for FakeSanitizer {
     fn sanitize(
         &self,
-        request: &GenerateRequest,
+        _request: &GenerateRequest,
         html: &str,
         approval: bool,
     ) -> impl Future<Output = Result<Sanitized, String>> + 'static {
-        let result = match crate::publish::clean_generated(html) {
-            Err(found) => Sanitized::Refused(found),
-            Ok(clean) if approval => {
-                self.pending.borrow_mut().push((request.clone(), clean));
-                Sanitized::Pending
-            }
-            Ok(clean) => Sanitized::Clean(clean),
+        let result = if html.to_ascii_lowercase().contains("<script") {
+            Sanitized::Refused("<script> element".into())
+        } else if approval {
+            self.pending.borrow_mut().push(html.to_owned());
+            Sanitized::Pending
+        } else {
+            Sanitized::Clean(html.to_owned())
         };
         std::future::ready(Ok(result))
     }
@@ -451,5 +446,156 @@ impl Sanitizer for NoSanitizer {
         _approval: bool,
     ) -> impl Future<Output = Result<Sanitized, String>> + 'static {
         std::future::ready(Err("no sanitizer".to_owned()))
+    }
+}
+
+/// An events sink in memory: every batch sent; clones share them.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryEvents {
+    batches: Rc<RefCell<Vec<String>>>,
+}
+
+impl MemoryEvents {
+    /// No batches yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every batch sent so far, in order.
+    pub fn batches(&self) -> Vec<String> {
+        self.batches.borrow().clone()
+    }
+
+    /// Every event line sent so far, parsed.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.batches
+            .borrow()
+            .iter()
+            .flat_map(|batch| batch.lines().map(str::to_owned).collect::<Vec<_>>())
+            .filter_map(|line| serde_json::from_str(&line).ok())
+            .collect()
+    }
+}
+
+impl EventSink for MemoryEvents {
+    fn send(&self, ndjson: String) -> impl Future<Output = Result<(), String>> + 'static {
+        self.batches.borrow_mut().push(ndjson);
+        std::future::ready(Ok(()))
+    }
+}
+
+/// The whole platform in memory, for tests, benches and the CLI. Clones
+/// share every store, so a test keeps one and hands the core another.
+#[derive(Clone)]
+pub struct MemoryPlatform<T = InstantTimer> {
+    /// KV.
+    pub kv: MemoryKv,
+    /// The Cache API.
+    pub cache: MemoryCache,
+    /// The clock.
+    pub clock: ManualClock,
+    /// Timers.
+    pub timer: T,
+    /// The generator (none: no generation).
+    pub generator: Option<FakeGenerator>,
+    /// The sanitizer generated HTML goes through.
+    pub sanitizer: FakeSanitizer,
+    /// The events sink (none: no events).
+    pub events: Option<MemoryEvents>,
+    /// Work left for after the response.
+    pub tasks: Rc<DeferredTasks>,
+    /// Lines logged.
+    pub logs: Rc<RefCell<Vec<String>>>,
+    regex: &'static dyn RegexEngine,
+}
+
+impl MemoryPlatform {
+    /// A platform over `kv`, its clock at 2023-11-14T22:13:20Z, with sleeps
+    /// that end at once ([`InstantTimer`]), no generator and no events sink.
+    /// `regex`: the engine conditions compile with (`&NativeRegex`).
+    pub fn new(kv: MemoryKv, regex: &'static dyn RegexEngine) -> Self {
+        Self {
+            kv,
+            cache: MemoryCache::new(),
+            clock: ManualClock::at(1_700_000_000_000.0),
+            timer: InstantTimer,
+            generator: None,
+            sanitizer: FakeSanitizer::default(),
+            events: None,
+            tasks: Rc::new(DeferredTasks::new()),
+            logs: Rc::default(),
+            regex,
+        }
+    }
+}
+
+impl<T> MemoryPlatform<T> {
+    /// The same platform with other timers.
+    pub fn with_timer<U>(self, timer: U) -> MemoryPlatform<U> {
+        MemoryPlatform {
+            kv: self.kv,
+            cache: self.cache,
+            clock: self.clock,
+            timer,
+            generator: self.generator,
+            sanitizer: self.sanitizer,
+            events: self.events,
+            tasks: self.tasks,
+            logs: self.logs,
+            regex: self.regex,
+        }
+    }
+
+    /// Every line logged so far.
+    pub fn logged(&self) -> Vec<String> {
+        self.logs.borrow().clone()
+    }
+}
+
+impl<T: Timer + Clone + 'static> Platform for MemoryPlatform<T> {
+    type Kv = MemoryKv;
+    type Cache = MemoryCache;
+    type Clock = ManualClock;
+    type Timer = T;
+    type Generator = FakeGenerator;
+    type Sanitizer = FakeSanitizer;
+    type Events = MemoryEvents;
+
+    fn kv(&self) -> &MemoryKv {
+        &self.kv
+    }
+
+    fn cache(&self) -> &MemoryCache {
+        &self.cache
+    }
+
+    fn clock(&self) -> &ManualClock {
+        &self.clock
+    }
+
+    fn timer(&self) -> &T {
+        &self.timer
+    }
+
+    fn generation(&self) -> Option<(&FakeGenerator, &FakeSanitizer)> {
+        self.generator
+            .as_ref()
+            .map(|generator| (generator, &self.sanitizer))
+    }
+
+    fn events(&self) -> Option<&MemoryEvents> {
+        self.events.as_ref()
+    }
+
+    fn spawn(&self, task: Task) {
+        self.tasks.push(task);
+    }
+
+    fn regex(&self) -> &'static dyn RegexEngine {
+        self.regex
+    }
+
+    fn log(&self, line: &str) {
+        self.logs.borrow_mut().push(line.to_owned());
     }
 }

@@ -1,12 +1,18 @@
-//! The side effects the core needs, each behind a small trait.
+//! The side effects the core needs, each behind a small trait, and
+//! [`Platform`], which gathers them: one value per host, built in one place
+//! (the worker's in `src/worker/platform.rs`, the tests' and the CLI's in
+//! [`fakes::MemoryPlatform`]).
 //!
 //! The core never talks to Workers KV, the network or the clock directly: the
 //! adapter (`src/worker/`) implements these traits on top of the platform, and
 //! [`fakes`] implements them in memory for native tests, benches and the CLI.
+//! A leaf: it imports nothing of the crate.
 
 pub mod fakes;
 
 use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 use thiserror::Error;
 
@@ -52,7 +58,7 @@ pub trait KvWrite: Kv {
 
 /// The per-location HTTP cache (the Workers Cache API), holding fragment
 /// HTML by URL-shaped key. Failures are misses: it is only a cache.
-pub trait Cache: Clone + 'static {
+pub trait Cache {
     /// The cached text for `key`, if present and fresh.
     fn get_text(&self, key: &str) -> impl Future<Output = Option<String>>;
     /// Caches `value` under `key` for `ttl_s` seconds.
@@ -87,9 +93,9 @@ pub struct GeneratorAnswer {
     pub body: String,
 }
 
-/// The origin's generator, reached over HTTP. Owned by background tasks,
-/// so cheap to clone and `'static`.
-pub trait Generator: Clone + 'static {
+/// The origin's generator, reached over HTTP. Its answer may arrive after
+/// the response, so the call is `'static`.
+pub trait Generator {
     /// Asks for a fragment; `Err` says what failed (network, timeout). The
     /// implementation bounds the whole call by its configured timeout.
     fn generate(
@@ -111,7 +117,7 @@ pub enum Sanitized {
 
 /// The fragment sanitizer (in the control worker, over its service binding;
 /// natively the same code in-process).
-pub trait Sanitizer: Clone + 'static {
+pub trait Sanitizer {
     /// Checks `html` generated for `request`; `approval` keeps it pending.
     fn sanitize(
         &self,
@@ -121,12 +127,6 @@ pub trait Sanitizer: Clone + 'static {
     ) -> impl Future<Output = Result<Sanitized, String>> + 'static;
 }
 
-/// Work that continues after the response (`ctx.waitUntil`).
-pub trait Background {
-    /// Runs `task` to completion even after the response is sent.
-    fn spawn(&self, task: std::pin::Pin<Box<dyn Future<Output = ()>>>);
-}
-
 /// Wall-clock time in milliseconds since the Unix epoch.
 ///
 /// On Workers this is `Date.now()`, which only advances after I/O: good for
@@ -134,6 +134,16 @@ pub trait Background {
 pub trait Clock {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> f64;
+
+    /// Whole seconds since the Unix epoch (0 before it).
+    fn now_s(&self) -> u64 {
+        (self.now_ms() / 1000.0).max(0.0) as u64
+    }
+
+    /// Whole milliseconds since the Unix epoch (0 before it).
+    fn now_unix_ms(&self) -> u64 {
+        self.now_ms().max(0.0) as u64
+    }
 }
 
 /// Timers, so the core can bound how long it waits for I/O.
@@ -142,11 +152,73 @@ pub trait Timer {
     fn sleep(&self, ms: u32) -> impl Future<Output = ()>;
 }
 
-/// What the core needs to know about the origin's response to decide whether
-/// (and how) to personalize it. The body stays with the adapter.
-pub trait ResponseHead {
-    /// The HTTP status code.
-    fn status(&self) -> u16;
-    /// The value of a response header, if present (case-insensitive name).
-    fn header(&self, name: &str) -> Option<String>;
+/// Where exposure and conversion events go (`TAILOR_EVENTS_URL`): one
+/// batch of NDJSON per call. A failed send is the sink's fault; the page
+/// never waits for it.
+pub trait EventSink {
+    /// Sends one batch; `Err` says what failed.
+    fn send(&self, ndjson: String) -> impl Future<Output = Result<(), String>> + 'static;
+}
+
+/// Compiles regular expression patterns written for JavaScript `RegExp`
+/// (GrowthBook's `$regex`): JS `RegExp` itself in the worker, the `regex`
+/// crate natively ([`crate::targeting::NativeRegex`]).
+pub trait RegexEngine {
+    /// Compiles `pattern` as `new RegExp(pattern)` would (no flags).
+    /// The error is a human-readable reason.
+    fn compile(&self, pattern: &str) -> Result<Rc<dyn CompiledRegex>, String>;
+
+    /// Compiles `pattern` case-insensitively, as `new RegExp(pattern, "i")`
+    /// would (the SDK's `$regexi`).
+    fn compile_case_insensitive(&self, pattern: &str) -> Result<Rc<dyn CompiledRegex>, String>;
+}
+
+/// A compiled regular expression.
+pub trait CompiledRegex {
+    /// Whether the expression matches anywhere in `text` (JS `RegExp.prototype.test`).
+    fn is_match(&self, text: &str) -> bool;
+}
+
+/// A task for after the response (`ctx.waitUntil`).
+pub type Task = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Everything one host gives the core: storage, time, the generator and
+/// its sanitizer, the events sink, background work, the regex engine and
+/// the log. Cheap to clone (handles, not data), so work that outlives the
+/// response takes its own copy.
+pub trait Platform: Clone + 'static {
+    /// Workers KV (read).
+    type Kv: Kv;
+    /// The per-location cache.
+    type Cache: Cache;
+    /// Wall-clock time.
+    type Clock: Clock;
+    /// Timers.
+    type Timer: Timer;
+    /// The origin's generator.
+    type Generator: Generator;
+    /// The sanitizer generated HTML goes through.
+    type Sanitizer: Sanitizer;
+    /// The events sink.
+    type Events: EventSink;
+
+    /// Workers KV.
+    fn kv(&self) -> &Self::Kv;
+    /// The Cache API.
+    fn cache(&self) -> &Self::Cache;
+    /// The clock.
+    fn clock(&self) -> &Self::Clock;
+    /// Timers.
+    fn timer(&self) -> &Self::Timer;
+    /// The generator and the sanitizer its answers go through, when both are
+    /// there: no generated HTML is ever served unsanitized.
+    fn generation(&self) -> Option<(&Self::Generator, &Self::Sanitizer)>;
+    /// The events sink, when one is configured.
+    fn events(&self) -> Option<&Self::Events>;
+    /// Runs `task` to completion even after the response is sent.
+    fn spawn(&self, task: Task);
+    /// The engine `$regex` conditions compile with.
+    fn regex(&self) -> &'static dyn RegexEngine;
+    /// One line for the operator's log (never a cookie value or a secret).
+    fn log(&self, line: &str);
 }

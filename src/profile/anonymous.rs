@@ -2,6 +2,8 @@
 //! source, campaign, country. Nothing is stored. The mapping is documented in
 //! `docs/profile-cookie.md` ("Anonymous profiles").
 
+use crate::http::{host_of, query};
+
 /// Device class from the `User-Agent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
@@ -84,14 +86,6 @@ const SOCIAL: &[&str] = &[
     "bsky.app",
 ];
 
-/// The host of a URL (`https://a.b:1/x` → `a.b`), lowercased.
-pub fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit('@').next()?.split(':').next()?;
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
 fn matches_domain(host: &str, pattern: &str) -> bool {
     if pattern.ends_with('.') {
         host.starts_with(pattern) || host.contains(&format!(".{pattern}"))
@@ -123,14 +117,10 @@ pub fn source(has_utm: bool, referer: Option<&str>, own_host: Option<&str>) -> &
 
 /// The `utm_source`, `utm_medium`, `utm_campaign` values of a raw query
 /// string, lowercased; a value outside `[a-z0-9_.-]{1,64}` is dropped.
-pub fn utm(query: &str) -> Vec<(&'static str, String)> {
+pub fn utm(query_string: &str) -> Vec<(&'static str, String)> {
     let mut found = Vec::new();
     for name in ["utm_source", "utm_medium", "utm_campaign"] {
-        let value = query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(key, _)| *key == name)
-            .map(|(_, v)| v.to_ascii_lowercase());
+        let value = query::value(query_string, name).map(|v| v.to_ascii_lowercase());
         if let Some(value) = value.filter(|v| {
             (1..=64).contains(&v.len())
                 && v.bytes()

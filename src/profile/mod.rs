@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use crate::http::{self, cookie_values};
+
 pub use cookie::{sign, verify, Rejection, Verified, DEFAULT_COOKIE_NAME, MAX_COOKIE_BYTES};
 pub use keys::{Key, KeyError, KeyRing, Purpose};
 pub use payload::Profile;
@@ -126,15 +128,6 @@ impl Visitor {
     }
 }
 
-/// Every value of cookie `name` in a `Cookie` header (names match exactly).
-pub fn cookie_values<'a>(header: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(move |(n, _)| *n == name)
-        .map(|(_, v)| v)
-}
-
 /// Counts refused cookies by reason, per isolate.
 #[derive(Debug, Default)]
 pub struct RejectionCounts {
@@ -163,13 +156,7 @@ impl RejectionCounts {
 
 /// The one value of cookie `name`, `Err(Duplicate)` when sent twice.
 fn single_cookie<'a>(header: Option<&'a str>, name: &'a str) -> Result<Option<&'a str>, Rejection> {
-    let Some(header) = header else { return Ok(None) };
-    let mut values = cookie_values(header, name);
-    match (values.next(), values.next()) {
-        (None, _) => Ok(None),
-        (Some(_), Some(_)) => Err(Rejection::Duplicate),
-        (Some(value), None) => Ok(Some(value)),
-    }
+    http::single_cookie(header, name).map_err(|_| Rejection::Duplicate)
 }
 
 /// The preview UI's profile, when preview is on and its cookie verifies.

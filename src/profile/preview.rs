@@ -106,7 +106,7 @@ impl PreviewKeys {
 
 /// Block names and variant ids (the catalog's id grammar).
 fn is_name(s: &str) -> bool {
-    crate::catalog::is_valid_id(s) || is_label(s)
+    crate::validation::is_valid_id(s) || is_label(s)
 }
 
 #[cfg(test)]

@@ -12,14 +12,16 @@ use serde_json::json;
 
 use super::publisher::{publish, rollback, PublishError, DEFAULT_RETAIN};
 use super::sanitize::sanitize_fragment;
-use super::signature::{verify, PushSecrets, SignatureHeaders, TOLERANCE_S};
-use super::{PUBLISH_PATH, ROLLBACK_PATH};
-use crate::api::ApiResponse;
+use super::signature::{
+    verify, PushSecrets, SignatureHeaders, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, TOLERANCE_S,
+};
+use super::{GENERATED_PATH, PUBLISH_PATH, ROLLBACK_PATH};
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::catalog::source::{Bundle, SourceRules};
 use crate::catalog::{is_valid_id, pending_key, push_request_key, sha256_hex, ValidationError};
 use crate::config::ConfigWarning;
 use crate::fragments::generate::generated_key;
+use crate::http::Response;
 use crate::platform::GenerateRequest;
 use crate::platform::KvWrite;
 use crate::targeting::RegexEngine;
@@ -40,7 +42,7 @@ pub enum Action {
 
 /// The action for a method and path, `None` when the path is not ours, or
 /// `Err` with the answer for a wrong method.
-pub fn route(method: &str, path: &str) -> Option<Result<Action, ApiResponse>> {
+pub fn route(method: &str, path: &str) -> Option<Result<Action, Response>> {
     let action = match path {
         PUBLISH_PATH => Action::Publish,
         ROLLBACK_PATH => Action::Rollback,
@@ -49,10 +51,75 @@ pub fn route(method: &str, path: &str) -> Option<Result<Action, ApiResponse>> {
     if method.eq_ignore_ascii_case("POST") {
         Some(Ok(action))
     } else {
-        let mut refusal = ApiResponse::error(405, "use POST");
+        let mut refusal = Response::error(405, "use POST");
         refusal.headers.push(("allow", "POST".to_owned()));
         Some(Err(refusal))
     }
+}
+
+/// What the control worker is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlRoute {
+    /// A generated fragment to sanitize, from the page worker.
+    Generated,
+    /// A signed push.
+    Push(Action),
+}
+
+/// The route of a request to the control worker, or the answer when there is none.
+pub fn control_route(method: &str, path: &str) -> Result<ControlRoute, Response> {
+    if path == GENERATED_PATH && method.eq_ignore_ascii_case("POST") {
+        return Ok(ControlRoute::Generated);
+    }
+    match route(method, path) {
+        None => Err(Response::error(
+            404,
+            "the control worker answers /__tailor/publish and /__tailor/rollback",
+        )),
+        Some(Err(refusal)) => Err(refusal),
+        Some(Ok(action)) => Ok(ControlRoute::Push(action)),
+    }
+}
+
+impl ControlRoute {
+    /// The answer to a push whose declared `Content-Length` is over the
+    /// cap: refused before its body is read.
+    pub fn refuse_unread(self, content_length: Option<&str>, config: &PublishConfig) -> Option<Response> {
+        let declared = content_length.and_then(|l| l.trim().parse::<usize>().ok());
+        (self != Self::Generated && declared.is_some_and(|l| l > config.max_body_bytes))
+            .then(|| too_large(config.max_body_bytes))
+    }
+}
+
+/// Serves a request to the control worker once its body is read: `header`
+/// gives its headers by name.
+pub async fn serve_control<K: KvWrite>(
+    route: ControlRoute,
+    path: &str,
+    header: &dyn Fn(&str) -> Option<String>,
+    body: &[u8],
+    config: &PublishConfig,
+    io: &PushIo<'_, K>,
+) -> Response {
+    let action = match route {
+        ControlRoute::Generated => return handle_generated(body, &config.site, io.kv, io.now_ms).await,
+        ControlRoute::Push(action) => action,
+    };
+    let (id, timestamp, signature) = (
+        header(HEADER_ID),
+        header(HEADER_TIMESTAMP),
+        header(HEADER_SIGNATURE),
+    );
+    let request = PushRequest {
+        path,
+        headers: SignatureHeaders {
+            id: id.as_deref(),
+            timestamp: timestamp.as_deref(),
+            signature: signature.as_deref(),
+        },
+        body,
+    };
+    handle(action, &request, config, io).await
 }
 
 /// The publisher's configuration (from `wrangler.toml` and secrets).
@@ -167,8 +234,8 @@ pub struct PushIo<'a, K> {
 
 /// The answer to a body the adapter refused to read because its declared
 /// length is over the cap.
-pub fn too_large(max_body_bytes: usize) -> ApiResponse {
-    ApiResponse::error(
+pub fn too_large(max_body_bytes: usize) -> Response {
+    Response::error(
         413,
         &format!("the body is larger than the {max_body_bytes}-byte cap (TAILOR_PUBLISH_MAX_BYTES)"),
     )
@@ -180,9 +247,9 @@ pub async fn handle<K: KvWrite>(
     request: &PushRequest<'_>,
     config: &PublishConfig,
     io: &PushIo<'_, K>,
-) -> ApiResponse {
+) -> Response {
     if config.secrets.is_empty() || !is_valid_id(&config.site) {
-        return ApiResponse::error(
+        return Response::error(
             503,
             "publishing is off: set TAILOR_SITE and TAILOR_PUBLISH_SECRETS on the control worker",
         );
@@ -199,10 +266,10 @@ pub async fn handle<K: KvWrite>(
         io.now_ms / 1000,
     ) {
         Ok(id) => id,
-        Err(e) => return ApiResponse::error(401, &e.to_string()),
+        Err(e) => return Response::error(401, &e.to_string()),
     };
     if io.guard.busy.replace(true) {
-        let mut busy = ApiResponse::error(
+        let mut busy = Response::error(
             409,
             "another publish is in progress here; retry with a new request id",
         );
@@ -222,9 +289,9 @@ pub async fn handle<K: KvWrite>(
 
 /// Refuses a request id used before: in this isolate, or recorded in KV by
 /// an earlier successful push.
-async fn check_request_id<K: KvWrite>(site: &str, id: &str, io: &PushIo<'_, K>) -> Result<(), ApiResponse> {
+async fn check_request_id<K: KvWrite>(site: &str, id: &str, io: &PushIo<'_, K>) -> Result<(), Response> {
     let replayed = || {
-        ApiResponse::error(
+        Response::error(
             409,
             "this request id was already used; sign each attempt with a new id",
         )
@@ -235,7 +302,7 @@ async fn check_request_id<K: KvWrite>(site: &str, id: &str, io: &PushIo<'_, K>) 
     match io.kv.get_text(&push_request_key(site, id)).await {
         Ok(Some(_)) => Err(replayed()),
         Ok(None) => Ok(()),
-        Err(e) => Err(ApiResponse::error(503, &e.to_string())),
+        Err(e) => Err(Response::error(503, &e.to_string())),
     }
 }
 
@@ -271,9 +338,9 @@ async fn act<K: KvWrite>(
     body: &[u8],
     config: &PublishConfig,
     io: &PushIo<'_, K>,
-) -> ApiResponse {
+) -> Response {
     let Ok(text) = std::str::from_utf8(body) else {
-        return ApiResponse::error(400, "the body is not UTF-8");
+        return Response::error(400, "the body is not UTF-8");
     };
     let result = match action {
         Action::Publish => match prepare(text, io.regex) {
@@ -282,11 +349,11 @@ async fn act<K: KvWrite>(
         },
         Action::Rollback => match serde_json::from_str::<RollbackBody>(text) {
             Ok(body) => rollback(io.kv, &config.site, &body.version).await,
-            Err(e) => return ApiResponse::error(400, &format!("expected {{\"version\": \"…\"}}: {e}")),
+            Err(e) => return Response::error(400, &format!("expected {{\"version\": \"…\"}}: {e}")),
         },
     };
     match result {
-        Ok(outcome) => ApiResponse::json(200, &json!(outcome)),
+        Ok(outcome) => Response::json(200, &json!(outcome)),
         Err(error) => refusal(&error),
     }
 }
@@ -324,7 +391,7 @@ pub fn clean_generated(html: &str) -> Result<String, String> {
     clean_html(html)
 }
 
-fn refusal(error: &PublishError) -> ApiResponse {
+fn refusal(error: &PublishError) -> Response {
     let status = match error {
         PublishError::Invalid(_) | PublishError::WrongSite { .. } => 400,
         PublishError::NotRetained(..) | PublishError::Incomplete { .. } => 409,
@@ -341,12 +408,8 @@ fn refusal(error: &PublishError) -> ApiResponse {
         PublishError::NotRetained(_, retained) => json!({ "error": error.to_string(), "retained": retained }),
         _ => json!({ "error": error.to_string() }),
     };
-    ApiResponse::json(status, &body)
+    Response::json(status, &body)
 }
-
-/// The control worker's internal endpoint for generated fragments (reached
-/// only over the page worker's service binding).
-pub const GENERATED_PATH: &str = "/__tailor/generated";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -361,23 +424,23 @@ struct GeneratedBody {
 /// (never served); it goes live only through a publish. Answers
 /// `{"status": "clean", "html"}`, `{"status": "pending"}` or
 /// `{"status": "refused", "error"}`.
-pub async fn handle_generated<K: KvWrite>(body: &[u8], site: &str, kv: &K, now_ms: u64) -> ApiResponse {
+pub async fn handle_generated<K: KvWrite>(body: &[u8], site: &str, kv: &K, now_ms: u64) -> Response {
     if body.len() > 2 * MAX_FRAGMENT_BYTES {
-        return ApiResponse::error(413, "generated fragment too large");
+        return Response::error(413, "generated fragment too large");
     }
     let Ok(body) = serde_json::from_slice::<GeneratedBody>(body) else {
-        return ApiResponse::error(400, "expected {request, html, approval}");
+        return Response::error(400, "expected {request, html, approval}");
     };
     let request = &body.request;
     if request.site != site || !is_valid_id(&request.block) || !is_valid_id(&request.variant) {
-        return ApiResponse::error(400, "not a fragment of this site");
+        return Response::error(400, "not a fragment of this site");
     }
     let clean = match clean_generated(&body.html) {
         Ok(clean) => clean,
-        Err(error) => return ApiResponse::json(200, &json!({ "status": "refused", "error": error })),
+        Err(error) => return Response::json(200, &json!({ "status": "refused", "error": error })),
     };
     if !body.approval {
-        return ApiResponse::json(200, &json!({ "status": "clean", "html": clean }));
+        return Response::json(200, &json!({ "status": "clean", "html": clean }));
     }
     let key_hash = sha256_hex(generated_key(request).as_bytes());
     let key = pending_key(
@@ -388,7 +451,7 @@ pub async fn handle_generated<K: KvWrite>(body: &[u8], site: &str, kv: &K, now_m
     );
     let entry = json!({ "request": request, "html": clean, "generated_at_ms": now_ms });
     match kv.put_text(&key, &entry.to_string(), None).await {
-        Ok(()) => ApiResponse::json(200, &json!({ "status": "pending" })),
-        Err(e) => ApiResponse::error(503, &e.to_string()),
+        Ok(()) => Response::json(200, &json!({ "status": "pending" })),
+        Err(e) => Response::error(503, &e.to_string()),
     }
 }

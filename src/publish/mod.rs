@@ -5,6 +5,7 @@
 //! never in the page worker: the page worker forwards `/__tailor/publish` and
 //! `/__tailor/rollback` to the control worker over a service binding.
 
+mod generated;
 #[cfg(feature = "sanitize")]
 mod handler;
 mod publisher;
@@ -12,20 +13,17 @@ mod publisher;
 pub mod sanitize;
 pub mod signature;
 
+pub use generated::{generated_answer, generated_request, GENERATED_PATH};
 pub use publisher::{publish, rollback, History, Outcome, PublishError, Retained, DEFAULT_RETAIN};
 
 #[cfg(feature = "sanitize")]
 pub use handler::{
-    clean_generated, clean_html, handle, handle_generated, prepare, route, too_large, Action, PublishConfig,
-    PublishGuard, PushIo, PushRequest, DEFAULT_MAX_BODY_BYTES, GENERATED_PATH, PUBLISH_VARS,
+    clean_generated, clean_html, control_route, handle, handle_generated, prepare, route, serve_control,
+    too_large, Action, ControlRoute, PublishConfig, PublishGuard, PushIo, PushRequest,
+    DEFAULT_MAX_BODY_BYTES, PUBLISH_VARS,
 };
 
 /// The publish endpoint's path.
 pub const PUBLISH_PATH: &str = "/__tailor/publish";
 /// The rollback endpoint's path.
 pub const ROLLBACK_PATH: &str = "/__tailor/rollback";
-
-/// Whether `path` is one the control worker answers (publish, rollback).
-pub fn is_push_path(path: &str) -> bool {
-    path == PUBLISH_PATH || path == ROLLBACK_PATH
-}

@@ -3,9 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::RequestFacts;
-use crate::catalog::ValidationError;
-use crate::profile::anonymous::host_of;
-use crate::profile::cookie_values;
+use crate::http::{cookie_values, host_of, query};
+use crate::validation::ValidationError;
 
 /// A query parameter or cookie test: present, or equal to a glob.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,14 +65,6 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-fn query_value<'a>(query: &'a str, name: &str) -> Option<&'a str> {
-    query
-        .split('&')
-        .filter_map(|p| p.split_once('=').or(Some((p, ""))))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
 impl Criterion {
     fn matches(&self, facts: &RequestFacts<'_>, page_views: u32) -> bool {
         let value_ok = |value: Option<&str>, want: &Option<String>| match (value, want) {
@@ -83,7 +74,7 @@ impl Criterion {
         };
         match self {
             Self::Path(pattern) => glob(pattern, facts.path),
-            Self::Query(q) => value_ok(query_value(facts.query, &q.name), &q.value),
+            Self::Query(q) => value_ok(query::value(facts.query, &q.name).as_deref(), &q.value),
             Self::ReferrerHost(want) => facts
                 .referer
                 .and_then(host_of)

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::ValidationError;
 use crate::profile::payload::is_label;
+use crate::validation::ValidationError;
 
 /// Most entries the document may hold.
 pub const MAX_ENTRIES: usize = 10_000;

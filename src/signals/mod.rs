@@ -13,7 +13,7 @@ pub use state::{EdgeState, Score, StateError, MAX_STATE_BYTES, STATE_COOKIE, STA
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::catalog::ValidationError;
+use crate::validation::ValidationError;
 
 /// Most signals one catalog may declare.
 pub const MAX_SIGNALS: usize = 32;

@@ -6,29 +6,15 @@
 //! `regex` crate after translating the JavaScript syntax it can (see its docs
 //! for what differs).
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::rc::Rc;
+
+pub use crate::platform::{CompiledRegex, RegexEngine};
 
 /// The largest pattern accepted, in bytes (UTF-8). Checked by
 /// [`Condition::compile`](super::Condition::compile) for every engine and again
 /// by [`NativeRegex`].
 pub const MAX_PATTERN_BYTES: usize = 256;
-
-/// Compiles regular expression patterns written for JavaScript `RegExp`.
-pub trait RegexEngine {
-    /// Compiles `pattern` as `new RegExp(pattern)` would (no flags).
-    /// The error is a human-readable reason.
-    fn compile(&self, pattern: &str) -> Result<Rc<dyn CompiledRegex>, String>;
-
-    /// Compiles `pattern` case-insensitively, as `new RegExp(pattern, "i")`
-    /// would (the SDK's `$regexi`).
-    fn compile_case_insensitive(&self, pattern: &str) -> Result<Rc<dyn CompiledRegex>, String>;
-}
-
-/// A compiled regular expression.
-pub trait CompiledRegex {
-    /// Whether the expression matches anywhere in `text` (JS `RegExp.prototype.test`).
-    fn is_match(&self, text: &str) -> bool;
-}
 
 /// Most the `regex` crate may spend on one compiled program, in bytes.
 #[cfg(not(target_arch = "wasm32"))]

@@ -3,10 +3,9 @@
 //
 // 1. Requests Tailor never personalizes (static assets by extension, Range
 //    requests, methods other than GET and HEAD, outside `/__tailor/` and
-//    `/ofrep/`) go to the origin from here, without entering the wasm
+//    `/ofrep/v1/`) go to the origin from here, without entering the wasm
 //    instance: that cost ~0.1 ms of CPU per request (docs/benchmarks.md).
-//    `src/page.rs` (`should_personalize`) makes the same decision for what
-//    reaches Rust; a unit test there keeps the two extension lists equal.
+//    ./fast-path.mjs holds these rules, tested against Rust's own.
 //
 // 2. A trap of the wasm instance (a panic, under `panic = "abort"`) is the
 //    one failure Rust cannot turn into the origin's page. It happens inside a
@@ -19,6 +18,7 @@
 //    after a response has started cannot be undone: that page is cut
 //    (docs/security.md).
 import Tailor from './shim.mjs';
+import { isNeverPersonalized, pathOf, toOrigin } from './fast-path.mjs';
 
 /** Requests in flight on this instance: each one's way out when it traps. */
 const inFlight = new Set();
@@ -31,7 +31,9 @@ addEventListener('error', (event) => {
 
 export default {
   async fetch(request, env, ctx) {
-    if (isNeverPersonalized(request)) return toOrigin(request, env);
+    if (isNeverPersonalized(request.method, pathOf(request.url), () => request.headers.has('range'))) {
+      return toOrigin(request, env);
+    }
     let escape;
     const trapped = new Promise((_, reject) => {
       escape = reject;
@@ -54,47 +56,3 @@ export default {
     }
   },
 };
-
-// Equal to STATIC_EXTENSIONS in src/page.rs (checked by a unit test there).
-const STATIC_EXTENSIONS = new Set([
-  'css', 'js', 'mjs', 'map', 'json', 'xml', 'txt', 'png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'svg',
-  'ico', 'woff', 'woff2', 'ttf', 'otf', 'eot', 'mp4', 'webm', 'mp3', 'pdf', 'zip', 'gz', 'wasm',
-]);
-
-/** What `should_personalize` in src/page.rs refuses, outside Tailor's own routes. */
-function isNeverPersonalized(request) {
-  const path = pathOf(request.url);
-  if (path.startsWith('/__tailor/') || path.startsWith('/ofrep/')) return false;
-  if (request.method !== 'GET' && request.method !== 'HEAD') return true;
-  if (request.headers.has('range')) return true;
-  const last = path.slice(path.lastIndexOf('/') + 1);
-  const dot = last.lastIndexOf('.');
-  return dot >= 0 && STATIC_EXTENSIONS.has(last.slice(dot + 1).toLowerCase());
-}
-
-/** The path of an absolute URL, as `path_of` in src/page.rs reads it. */
-function pathOf(url) {
-  const scheme = url.indexOf('://');
-  const slash = url.indexOf('/', scheme < 0 ? 0 : scheme + 3);
-  if (slash < 0) return '/';
-  const end = url.slice(slash).search(/[?#]/);
-  return end < 0 ? url.slice(slash) : url.slice(slash, slash + end);
-}
-
-/** The request sent to the origin as `src/worker/origin.rs` sends it. */
-function toOrigin(request, env) {
-  const base = env.ORIGIN_URL?.replace(/\/+$/, '');
-  if (base) {
-    const url = new URL(request.url);
-    return fetch(
-      new Request(base + url.pathname + url.search, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        redirect: 'manual',
-      }),
-    );
-  }
-  if (env.ASSETS) return env.ASSETS.fetch(request);
-  return fetch(request);
-}

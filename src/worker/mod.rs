@@ -1,13 +1,14 @@
 //! The Workers adapter: the only module that imports `worker` or touches JS.
+//! It converts JS ↔ core types, performs the I/O the core asks for, and
+//! applies the core's answers; every decision is the core's.
 //!
 //! One crate builds two workers. The page worker ([`page`], the default)
 //! serves pages, decisions, preview and OFREP; it forwards publish and
 //! rollback to the control worker ([`control`], `--features control`), which
-//! alone carries the HTML sanitizer and KV write access. Both wire the core's
-//! traits to the platform ([`platform`]); every path ends in a response.
+//! alone carries the HTML sanitizer and KV write access.
 
+mod bindings;
 mod http;
-mod platform;
 mod regex;
 mod vars;
 
@@ -16,14 +17,10 @@ mod control;
 #[cfg(all(feature = "fault-injection", not(feature = "control")))]
 mod fault;
 #[cfg(not(feature = "control"))]
-mod generation;
-#[cfg(not(feature = "control"))]
 mod origin;
 #[cfg(not(feature = "control"))]
 mod page;
 #[cfg(not(feature = "control"))]
-mod rewriter;
+mod platform;
 #[cfg(not(feature = "control"))]
-mod sink;
-
-pub use regex::JsRegex;
+mod rewriter;

@@ -1,5 +1,5 @@
-//! Reaching the origin: a configured URL, the static-assets binding (the demo
-//! under `wrangler dev`), or the route's own origin (production default).
+//! Reaching the origin the core names ([`crate::route::origin`]): a URL,
+//! the static-assets binding, or the route's own; and service bindings.
 
 use std::future::Future;
 
@@ -9,10 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, RequestRedirect, Response};
 use worker::Env;
 
-/// The var naming the origin's base URL (`https://origin.example.com`).
-pub const ORIGIN_URL_VAR: &str = "ORIGIN_URL";
-/// The static-assets binding used as origin when no URL is configured.
-pub const ASSETS_BINDING: &str = "ASSETS";
+use crate::route::{origin, rebased, OriginTarget};
 
 #[wasm_bindgen]
 extern "C" {
@@ -28,46 +25,36 @@ extern "C" {
 }
 
 /// Where page requests go.
-pub enum Origin {
-    /// A base URL; the request's path and query are appended.
-    Url(String),
-    /// A binding with `fetch` (the static-assets binding in `wrangler dev`).
-    Binding(FetchBinding),
-    /// The request's own URL: on a route, that is the zone's origin.
-    Route,
+pub struct Origin {
+    target: OriginTarget,
+    assets: Option<FetchBinding>,
 }
 
 impl Origin {
-    /// `ORIGIN_URL` if set, else the `ASSETS` binding if bound, else the route.
+    /// `ORIGIN_URL`, the `ASSETS` binding or the route, as the core decides.
     pub fn from_env(env: &Env) -> Self {
-        if let Some(url) = env
-            .var(ORIGIN_URL_VAR)
-            .ok()
-            .map(|v| v.to_string())
-            .filter(|u| !u.is_empty())
-        {
-            return Self::Url(url.trim_end_matches('/').to_owned());
-        }
-        match fetch_binding(env, ASSETS_BINDING) {
-            Some(binding) => Self::Binding(binding),
-            None => Self::Route,
+        let url = env.var("ORIGIN_URL").ok().map(|v| v.to_string());
+        let assets = fetch_binding(env, "ASSETS");
+        Self {
+            target: origin(url.as_deref(), assets.is_some()),
+            assets,
         }
     }
 
     /// Sends `req` to the origin now; the returned future resolves to its
     /// response. Redirects are passed back to the browser, not followed.
     pub fn fetch(&self, req: &Request) -> Result<impl Future<Output = Result<Response, JsValue>>, JsValue> {
-        let promise = match self {
-            Self::Url(base) => global_fetch(&rebase(req, base)?)?,
-            Self::Binding(binding) => binding.fetch(req)?,
-            Self::Route => global_fetch(req)?,
+        let promise = match (&self.target, &self.assets) {
+            (OriginTarget::Url(base), _) => global_fetch(&rebase(req, base)?)?,
+            (OriginTarget::Assets, Some(assets)) => assets.fetch(req)?,
+            _ => global_fetch(req)?,
         };
         let pending = JsFuture::from(promise);
         Ok(async move { pending.await.map(JsCast::unchecked_into) })
     }
 }
 
-/// The binding `name` if it is bound and has `fetch` (assets, services).
+/// The binding `name` if it is bound (assets, services).
 pub fn fetch_binding(env: &Env, name: &str) -> Option<FetchBinding> {
     js_sys::Reflect::get(env, &JsValue::from_str(name))
         .ok()
@@ -84,8 +71,6 @@ impl FetchBinding {
 
 /// `req` addressed to `base` + its path and query, redirects not followed.
 fn rebase(req: &Request, base: &str) -> Result<Request, JsValue> {
-    let url = req.url();
-    let target = format!("{base}{}", crate::page::path_and_query_of(&url));
     let init = RequestInit::new();
     init.set_method(&req.method());
     init.set_headers(&req.headers());
@@ -93,5 +78,5 @@ fn rebase(req: &Request, base: &str) -> Result<Request, JsValue> {
         init.set_body(&body);
     }
     init.set_redirect(RequestRedirect::Manual);
-    Request::new_with_str_and_init(&target, &init)
+    Request::new_with_str_and_init(&rebased(base, &req.url()), &init)
 }

@@ -10,21 +10,14 @@
 
 use std::path::Path;
 
-use std::cell::RefCell;
-use std::future::Future;
-use std::rc::Rc;
 use tailor_edge::catalog::source::Bundle;
-use tailor_edge::catalog::CatalogStore;
 use tailor_edge::config::Config;
-
-use tailor_edge::fragments::generate::GeneratorState;
-use tailor_edge::fragments::FragmentCache;
-use tailor_edge::page::{Edge, Generation, PageRequest, Prepared};
+use tailor_edge::edge::{Edge, Isolate, Prepared};
 use tailor_edge::platform::fakes::{
-    DeferredTasks, FakeGenerator, InstantTimer, ManualClock, MemoryCache, MemoryKv,
+    FakeGenerator, FakeSanitizer, ManualClock, MemoryCache, MemoryKv, MemoryPlatform,
 };
-use tailor_edge::platform::{Clock, GenerateRequest, Sanitized, Sanitizer};
-use tailor_edge::profile::RequestContext;
+use tailor_edge::platform::Clock;
+use tailor_edge::route::Request;
 use tailor_edge::targeting::NativeRegex;
 
 pub fn fixture(name: &str) -> String {
@@ -42,45 +35,22 @@ pub fn published_kv() -> MemoryKv {
     MemoryKv::with_entries(bundle().kv_entries())
 }
 
-/// A stand-in for the control worker's sanitizer (the real one is tested
-/// with the `sanitize` feature and end to end): refuses `<script`, keeps
-/// answers for blocks needing approval pending.
-#[derive(Debug, Clone, Default)]
-pub struct TestSanitizer {
-    pub pending: Rc<RefCell<Vec<String>>>,
+/// A GET of `path` (and query) on the test site, with no headers.
+pub fn get(path: &str) -> Request {
+    Request::new("GET", &format!("https://shop.example{path}"))
 }
 
-impl Sanitizer for TestSanitizer {
-    fn sanitize(
-        &self,
-        _request: &GenerateRequest,
-        html: &str,
-        approval: bool,
-    ) -> impl Future<Output = Result<Sanitized, String>> + 'static {
-        let result = if html.to_ascii_lowercase().contains("<script") {
-            Sanitized::Refused("<script> element".into())
-        } else if approval {
-            self.pending.borrow_mut().push(html.to_owned());
-            Sanitized::Pending
-        } else {
-            Sanitized::Clean(html.to_owned())
-        };
-        std::future::ready(Ok(result))
-    }
-}
-
-/// One isolate's worth of state over the fakes.
+/// One isolate's worth of state over the fakes. `platform`'s handles share
+/// their stores with the fields here, so a test sees what the core did.
 pub struct World {
     pub config: Config,
-    pub catalog: Rc<CatalogStore>,
-    pub fragments: Rc<FragmentCache>,
+    pub isolate: Isolate,
+    pub platform: MemoryPlatform,
     pub kv: MemoryKv,
     pub clock: ManualClock,
     pub cache: MemoryCache,
-    pub background: DeferredTasks,
     pub generator: Option<FakeGenerator>,
-    pub sanitizer: TestSanitizer,
-    pub generation: Rc<GeneratorState>,
+    pub sanitizer: FakeSanitizer,
 }
 
 impl World {
@@ -90,60 +60,42 @@ impl World {
             catalog_refresh_ms: 0,
             ..Config::default()
         };
+        let platform = MemoryPlatform::new(kv, &NativeRegex);
         Self {
-            fragments: config.fragment_cache(),
             config,
-            catalog: Rc::new(CatalogStore::new()),
-            kv,
-            clock: ManualClock::at(1_700_000_000_000.0),
-            cache: MemoryCache::new(),
-            background: DeferredTasks::new(),
+            isolate: Isolate::new(),
+            kv: platform.kv.clone(),
+            clock: platform.clock.clone(),
+            cache: platform.cache.clone(),
             generator: None,
-            sanitizer: TestSanitizer::default(),
-            generation: Rc::new(GeneratorState::new()),
+            sanitizer: platform.sanitizer.clone(),
+            platform,
         }
     }
 
     /// Runs the work left for after the response (cache writes, late generator calls).
     pub fn finish_background(&self) {
-        for task in self.background.take() {
+        for task in self.platform.tasks.take() {
             futures_executor::block_on(task);
         }
     }
 
-    pub fn edge(
-        &self,
-    ) -> Edge<'_, MemoryKv, ManualClock, InstantTimer, MemoryCache, FakeGenerator, TestSanitizer> {
-        Edge {
-            config: &self.config,
-            catalog: &self.catalog,
-            fragments: &self.fragments,
-            cache: &self.cache,
-            background: &self.background,
-            generation: self.generator.as_ref().map(|generator| Generation {
-                generator,
-                sanitizer: &self.sanitizer,
-                state: &self.generation,
-            }),
-            kv: &self.kv,
-            clock: &self.clock,
-            timer: &InstantTimer,
-            regex: &NativeRegex,
-        }
+    pub fn edge(&self) -> Edge<'_, MemoryPlatform> {
+        // From the fields, so a test may swap one (another isolate, same cache).
+        let mut platform = self.platform.clone();
+        platform.kv = self.kv.clone();
+        platform.clock = self.clock.clone();
+        platform.cache = self.cache.clone();
+        platform.generator = self.generator.clone();
+        platform.sanitizer = self.sanitizer.clone();
+        Edge::new(&self.config, &self.isolate, platform)
     }
 
     pub fn prepare(&self, path: &str) -> Prepared {
-        self.prepare_for(path, RequestContext::default())
+        self.prepare_for(&get(path))
     }
 
-    pub fn prepare_for(&self, path: &str, context: RequestContext<'_>) -> Prepared {
-        let req = PageRequest {
-            method: "GET",
-            path,
-            has_range: false,
-            record_visit: true,
-            context,
-        };
-        futures_executor::block_on(self.edge().prepare(&req, self.clock.now_ms()))
+    pub fn prepare_for(&self, req: &Request) -> Prepared {
+        futures_executor::block_on(self.edge().prepare(req, self.clock.now_ms()))
     }
 }

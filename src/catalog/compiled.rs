@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use crate::catalog::{Manifest, ValidationError};
+use super::{Manifest, ValidationError};
 use crate::experiment::{Experiment, ExperimentSpec};
 use crate::targeting::{Condition, RegexEngine, SavedGroups};
 

@@ -15,13 +15,10 @@ use std::rc::Rc;
 
 use futures_util::future::join_all;
 
-use super::error::CatalogError;
-use super::keys::{fragment_key, manifest_key, pointer_key};
-use super::manifest::{Manifest, Pointer};
 use crate::budget::Deadline;
-use crate::decide::CompiledCatalog;
-use crate::platform::{Background, Clock, Kv, Timer};
-use crate::targeting::RegexEngine;
+use crate::catalog::CompiledCatalog;
+use crate::catalog::{fragment_key, manifest_key, pointer_key, CatalogError, Manifest, Pointer};
+use crate::platform::{Clock, Kv, Platform};
 
 /// Where a loaded catalog came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,19 +64,6 @@ struct Live {
     checked_at_ms: Option<f64>,
 }
 
-/// The platform a catalog load uses: KV, the clock and timers for the
-/// deadline, and the regex engine conditions compile with.
-pub struct CatalogIo<'a, K, C, T> {
-    /// Workers KV.
-    pub kv: &'a K,
-    /// The clock.
-    pub clock: &'a C,
-    /// Timers.
-    pub timer: &'a T,
-    /// The regex engine (a unit struct: `&NativeRegex`, `&JsRegex`).
-    pub regex: &'static dyn RegexEngine,
-}
-
 /// How long a background refresh may wait for KV.
 pub const REVALIDATE_BUDGET_MS: u32 = 5_000;
 
@@ -101,14 +85,14 @@ impl CatalogStore {
     /// version changed; a new manifest is compiled once (conditions with
     /// `regex`). Every KV wait ends by `deadline`. When KV fails and a
     /// manifest was loaded before, that last good manifest is served.
-    pub async fn load<K: Kv, C: Clock, T: Timer>(
+    pub async fn load<P: Platform>(
         &self,
         site: &str,
         refresh_ms: u32,
         deadline: &Deadline,
-        io: &CatalogIo<'_, K, C, T>,
+        platform: &P,
     ) -> Result<LoadedCatalog, CatalogError> {
-        let now = io.clock.now_ms();
+        let now = platform.clock().now_ms();
         let (cached, checked_at) = {
             let live = self.live.borrow();
             (live.catalog.clone(), live.checked_at_ms)
@@ -121,7 +105,7 @@ impl CatalogStore {
                 });
             }
         }
-        match self.refresh(site, cached.as_ref(), deadline, io).await {
+        match self.refresh(site, cached.as_ref(), deadline, platform).await {
             Ok(loaded) => {
                 let mut live = self.live.borrow_mut();
                 live.catalog = Some(loaded.catalog.clone());
@@ -148,29 +132,23 @@ impl CatalogStore {
     /// the request is served from memory at once and the next one sees
     /// what the check found (stale-while-revalidate, by hand: the Cache API
     /// ignores the directive). One check at a time per isolate.
-    pub async fn load_or_revalidate<K, C, T>(
+    pub async fn load_or_revalidate<P: Platform>(
         self: &Rc<Self>,
         site: &str,
         refresh_ms: u32,
         deadline: &Deadline,
-        io: &CatalogIo<'_, K, C, T>,
-        background: &dyn Background,
-    ) -> Result<LoadedCatalog, CatalogError>
-    where
-        K: Kv + Clone + 'static,
-        C: Clock + Clone + 'static,
-        T: Timer + Clone + 'static,
-    {
-        let now = io.clock.now_ms();
+        platform: &P,
+    ) -> Result<LoadedCatalog, CatalogError> {
+        let now = platform.clock().now_ms();
         let (cached, checked_at) = {
             let live = self.live.borrow();
             (live.catalog.clone(), live.checked_at_ms)
         };
         let (Some(catalog), Some(at)) = (cached, checked_at) else {
-            return self.load(site, refresh_ms, deadline, io).await;
+            return self.load(site, refresh_ms, deadline, platform).await;
         };
         if refresh_ms == 0 {
-            return self.load(site, refresh_ms, deadline, io).await;
+            return self.load(site, refresh_ms, deadline, platform).await;
         }
         if now - at < f64::from(refresh_ms) {
             return Ok(LoadedCatalog {
@@ -179,18 +157,11 @@ impl CatalogStore {
             });
         }
         if !self.revalidating.replace(true) {
-            let (store, site) = (self.clone(), site.to_owned());
-            let (kv, clock, timer, regex) = (io.kv.clone(), io.clock.clone(), io.timer.clone(), io.regex);
-            background.spawn(Box::pin(async move {
-                let io = CatalogIo {
-                    kv: &kv,
-                    clock: &clock,
-                    timer: &timer,
-                    regex,
-                };
-                let deadline = Deadline::new(clock.now_ms(), REVALIDATE_BUDGET_MS);
+            let (store, site, background) = (self.clone(), site.to_owned(), platform.clone());
+            platform.spawn(Box::pin(async move {
+                let deadline = Deadline::new(background.clock().now_ms(), REVALIDATE_BUDGET_MS);
                 // Failures keep the catalog in memory (and back off) inside `load`.
-                let _ = store.load(&site, 0, &deadline, &io).await;
+                let _ = store.load(&site, 0, &deadline, &background).await;
                 store.revalidating.set(false);
             }));
         }
@@ -200,19 +171,14 @@ impl CatalogStore {
         })
     }
 
-    async fn refresh<K: Kv, C: Clock, T: Timer>(
+    async fn refresh<P: Platform>(
         &self,
         site: &str,
         cached: Option<&Rc<CompiledCatalog>>,
         deadline: &Deadline,
-        io: &CatalogIo<'_, K, C, T>,
+        platform: &P,
     ) -> Result<LoadedCatalog, CatalogError> {
-        let CatalogIo {
-            kv,
-            clock,
-            timer,
-            regex,
-        } = *io;
+        let (kv, clock, timer) = (platform.kv(), platform.clock(), platform.timer());
         let key = pointer_key(site);
         let text = deadline.run(clock, timer, kv.get_text(&key)).await??;
         let text = text.ok_or_else(|| CatalogError::NotPublished {
@@ -245,11 +211,12 @@ impl CatalogStore {
         }
         // Conditions that do not compile make the whole version unusable:
         // publishing validates them, so this is a document nobody should write.
-        let catalog =
-            CompiledCatalog::compile(Rc::new(manifest), regex).map_err(|e| CatalogError::Corrupt {
+        let catalog = CompiledCatalog::compile(Rc::new(manifest), platform.regex()).map_err(|e| {
+            CatalogError::Corrupt {
                 key,
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
         // An isolate that serves a version already switches only once the new
         // one is whole here: its manifest may reach this location before its
         // fragments do. (A cold isolate has nothing better to serve.)

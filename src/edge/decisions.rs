@@ -1,0 +1,120 @@
+//! Decisions for a request, without fragments: what every route shares.
+
+use std::rc::Rc;
+
+use super::Edge;
+use crate::budget::Deadline;
+use crate::catalog::CompiledCatalog;
+use crate::decide::{decide, Decision};
+use crate::platform::{Clock, Platform};
+use crate::profile::Visitor;
+use crate::route::{gates, Request};
+use crate::timing::ServerTiming;
+use crate::visitor::{identify, Page, Visit};
+
+/// What the decisions concluded about a page, before any fragment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Blocks to fill (the plan may still be empty if every fragment failed).
+    Personalize,
+    /// The catalog does not cover this page: leave it entirely alone.
+    NotCovered,
+    /// Nothing could be decided; the origin's page is served as it is.
+    FailOpen(&'static str),
+}
+
+/// Every block's decision for one visitor on one path, and how it came about.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// Every block's decision, in block-name order (none unless `Personalize`).
+    pub decisions: Vec<Decision>,
+    /// The catalog decided with, when one could be loaded.
+    pub catalog: Option<Rc<CompiledCatalog>>,
+    /// The visitor the decisions were made for.
+    pub visitor: Visitor,
+    /// The edge's state cookie to set (or delete), for a personalized page.
+    pub set_cookie: Option<String>,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Phases and their timings.
+    pub timing: ServerTiming,
+}
+
+impl<P: Platform> Edge<'_, P> {
+    /// Loads the catalog, identifies the visitor of `req` on `path`, and
+    /// decides every block, within the budget counted from `started_ms`.
+    /// Reads no fragment and calls no generator.
+    pub async fn decide(&self, req: &Request, path: &str, visit: Visit, started_ms: f64) -> Decided {
+        let mut timing = ServerTiming::new();
+        let deadline = Deadline::new(started_ms, self.config.budget_ms);
+        let preview = gates::preview_keys(self.config, req);
+        let ctx = req.context(preview);
+        let page = Page {
+            path,
+            query: req.query(),
+        };
+        let t0 = self.now_ms();
+        let loaded = self.live_catalog(&deadline).await;
+        let t1 = self.now_ms();
+        let now_s = self.platform.clock().now_s();
+        let (catalog, outcome) = match loaded {
+            Err(label) => {
+                if self.config.site.is_some() {
+                    timing.phase("catalog", t1 - t0, Some(label.to_owned()));
+                }
+                timing.note("tailor", format!("fail-open: {label}"));
+                (None, Outcome::FailOpen(label))
+            }
+            Ok(loaded) => {
+                let manifest = &loaded.catalog.manifest;
+                let desc = format!("{} {}", loaded.freshness.label(), manifest.version);
+                timing.phase("catalog", t1 - t0, Some(desc));
+                let outcome = if manifest.covers_page(path) {
+                    Outcome::Personalize
+                } else {
+                    Outcome::NotCovered
+                };
+                (Some(loaded.catalog), outcome)
+            }
+        };
+        // Signals and network labels only where the catalog covers the page.
+        let manifest = catalog
+            .as_ref()
+            .filter(|_| outcome == Outcome::Personalize)
+            .map(|c| c.manifest.as_ref());
+        let identified = identify(&ctx, page, self.config, manifest, visit, now_s, &mut timing);
+        let decisions = match (&catalog, &outcome) {
+            (Some(catalog), Outcome::Personalize) => {
+                let decisions = self.decide_for(catalog, &identified.visitor);
+                let summary: Vec<String> = decisions
+                    .iter()
+                    .map(|d| format!("{}:{}:{}", d.block, d.variant, d.reason.label()))
+                    .collect();
+                timing.phase("decide", self.now_ms() - t1, Some(summary.join(" ")));
+                decisions
+            }
+            _ => Vec::new(),
+        };
+        Decided {
+            decisions,
+            catalog,
+            visitor: identified.visitor,
+            set_cookie: identified.set_cookie,
+            outcome,
+            timing,
+        }
+    }
+
+    /// Every block of `catalog` decided for `visitor` now, whatever page
+    /// (for other channels: OFREP).
+    pub fn decide_for(&self, catalog: &CompiledCatalog, visitor: &Visitor) -> Vec<Decision> {
+        decide(catalog, visitor, self.platform.clock().now_s())
+    }
+
+    /// The live catalog within the budget from now, for routes that decide
+    /// every block for a visitor they build themselves (OFREP).
+    pub async fn catalog_now(&self) -> Result<Rc<CompiledCatalog>, &'static str> {
+        let deadline = Deadline::new(self.now_ms(), self.config.budget_ms);
+        self.live_catalog(&deadline).await.map(|loaded| loaded.catalog)
+    }
+}

@@ -1,0 +1,82 @@
+//! `/ofrep/v1/…`: blocks as OpenFeature flags. Trust is decided here: a
+//! server presenting an API key describes the visitor itself; any other
+//! caller is the visitor of its own cookies, identified as a page would
+//! identify them (signals and network labels included).
+
+use crate::edge::Edge;
+use crate::http::Response;
+use crate::ofrep::{self, BodyError};
+use crate::platform::{Clock, Platform};
+use crate::route::{gates, Ofrep, Refusal, Request};
+use crate::timing::ServerTiming;
+use crate::visitor::{identify, Page, Visit};
+
+impl<P: Platform> Edge<'_, P> {
+    pub(super) async fn ofrep(
+        &self,
+        route: &Result<Ofrep, Refusal>,
+        req: &Request,
+        body: Option<String>,
+    ) -> Response {
+        let preflight = matches!(route, Ok(Ofrep::Preflight));
+        let mut response = match route {
+            Ok(route) => self.evaluate(route, req, body).await,
+            Err(refused) => ofrep::refusal(*refused),
+        };
+        response.headers.extend(ofrep::cors_headers(
+            req.origin.as_deref(),
+            &self.config.ofrep_cors_origins,
+            preflight,
+        ));
+        response
+    }
+
+    async fn evaluate(&self, route: &Ofrep, req: &Request, body: Option<String>) -> Response {
+        let key = match route {
+            Ofrep::Preflight => return Response::empty(204),
+            Ofrep::Configuration => return ofrep::configuration(),
+            Ofrep::Single(key) => Some(key.as_str()),
+            Ofrep::Bulk => None,
+        };
+        let Some(body) = body else {
+            let error = BodyError {
+                code: "PARSE_ERROR",
+                details: "request body is larger than 16 KiB",
+            };
+            return ofrep::body_error(&error, key);
+        };
+        let context = match ofrep::parse_context(&body) {
+            Ok(context) => context,
+            Err(error) => return ofrep::body_error(&error, key),
+        };
+        let catalog = match self.catalog_now().await {
+            Ok(catalog) => catalog,
+            Err(reason) => {
+                self.platform
+                    .log(&format!("tailor: OFREP evaluation unavailable: {reason}"));
+                return ofrep::unavailable(key);
+            }
+        };
+        let visitor = if gates::ofrep_trusted(self.config, req) {
+            ofrep::server_visitor(&context)
+        } else {
+            let page = Page {
+                path: req.path(),
+                query: req.query(),
+            };
+            let ctx = req.context(gates::preview_keys(self.config, req));
+            let now_s = self.platform.clock().now_s();
+            let mut timing = ServerTiming::new();
+            let manifest = Some(catalog.manifest.as_ref());
+            let mut visitor =
+                identify(&ctx, page, self.config, manifest, Visit::Read, now_s, &mut timing).visitor;
+            ofrep::add_client_context(&mut visitor, &context);
+            visitor
+        };
+        let decisions = self.decide_for(&catalog, &visitor);
+        match key {
+            None => ofrep::bulk(&catalog, &decisions, req.if_none_match.as_deref()),
+            Some(key) => ofrep::single(key, &catalog, &decisions),
+        }
+    }
+}
