@@ -663,7 +663,9 @@ test('each rewriter failure is logged, at the 1st, 2nd, 4th, 8th… in an isolat
       const response = await logged.dispatchFetch('http://tailor.test/?case=f&guarded=1');
       assert.equal(unfilled(await response.text()), CASES['fails between blocks'].page);
     }
-    await sleep(200);
+    // workerd's log reaches this process a little after the responses.
+    for (let i = 0; i < 100 && lines.length < 4; i += 1) await sleep(20);
+    await sleep(100);
   } finally {
     await logged.dispose();
   }
