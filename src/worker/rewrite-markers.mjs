@@ -14,6 +14,11 @@
 // origin's content, and the document is whole.
 //
 // A checkpoint is taken when the rewriter has had all the input given and
+//   - every marker the rewriter has met since the last checkpoint starts a
+//     chunk of the output held (workerd sends its output so far before each
+//     element handler call, so a marker's output starts a chunk; without
+//     this, output that lags behind at a marker can end like the input: two
+//     adjacent blocks both end in `</tailor-block>`),
 //   - the output held ends like the input given since the last checkpoint
 //     (after the last block, the rewriter copies bytes; output that ends
 //     earlier means it still holds a token, or has not delivered it all), and
@@ -51,10 +56,15 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
   if (!guarded) {
     return new HTMLRewriter().on(selector, { element: filler(attribute, fills, () => {}) }).transform(response);
   }
+  /** Markers met since the last checkpoint, and chunks of the output held that start with one. */
+  let markersSince = 0;
+  let markerChunks = 0;
   /** Blocks filled since the last checkpoint, and the last one's HTML. */
   let filledSince = 0;
   let lastFill = '';
   const element = filler(attribute, fills, (html) => {
+    markersSince += 1;
+    if (html === undefined) return;
     filledSince += 1;
     lastFill = html;
   });
@@ -183,7 +193,7 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
   }
 
   function checkpoint() {
-    if (failed || !sameTail(held, given)) return;
+    if (failed || markerChunks < markersSince || !sameTail(held, given)) return;
     const out = concat(held);
     // A block filled since the last checkpoint must have ended: the origin's
     // bytes inside it are not in the output, so the rest of the page could
@@ -198,6 +208,8 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
     // One chunk: each chunk through a JS stream costs workerd tens of µs.
     client.enqueue(out);
     checkpoints += 1;
+    markersSince = 0;
+    markerChunks = 0;
     filledSince = 0;
     held = [];
     given = [];
@@ -233,6 +245,7 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
         return;
       }
       held.push(result.value);
+      if (result.value[0] === LESS_THAN && startsWithTag(result.value, 1, markerTag)) markerChunks += 1;
       // The rewriter may have asked for more input before this output arrived.
       if (waitingForOrigin) checkpoint();
     }
@@ -264,20 +277,24 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
 
 /**
  * The element handler: fills a marker from `fills` by its `attribute`, then
- * tells `filled(html)`. It never throws: workerd cuts the page at an element
- * whose handler throws. A failed lookup or fill leaves the origin's content.
+ * tells `met(html)`, `html` undefined when the marker keeps its content. It
+ * never throws: workerd cuts the page at an element whose handler throws. A
+ * failed lookup or fill leaves the origin's content.
  */
-function filler(attribute, fills, filled) {
+function filler(attribute, fills, met) {
   return (el) => {
+    let filled;
     try {
       const name = el.getAttribute(attribute);
       const html = name === null ? undefined : fills.get(name);
-      if (typeof html !== 'string') return;
-      el.setInnerContent(html, AS_HTML);
-      filled(html);
+      if (typeof html === 'string') {
+        el.setInnerContent(html, AS_HTML);
+        filled = html;
+      }
     } catch {
       // The element keeps the origin's content.
     }
+    met(filled);
   };
 }
 
