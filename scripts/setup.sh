@@ -3,7 +3,9 @@
 # the wasm32 target, worker-build and wasm-bindgen-cli at exact versions, and
 # cargo-fuzz (with the nightly toolchain it needs), Debian's chromium, and the
 # npm packages of package-lock.json (wrangler + workerd, esbuild, binaryen,
-# playwright-core, GrowthBook's SDK).
+# playwright-core, GrowthBook's SDK, OpenFeature's SDKs), and the Python
+# packages of tests/e2e/requirements.txt (OpenFeature's Python SDK and OFREP
+# provider) in .venv/.
 # Idempotent; a no-op in about a second when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,4 +57,51 @@ if [ "$(cat node_modules/.tailor-lock-hash 2>/dev/null)" != "$lock_hash" ]; then
   say "installing npm packages from package-lock.json"
   npm ci --no-audit --no-fund
   echo "$lock_hash" > node_modules/.tailor-lock-hash
+fi
+
+# OpenFeature's Python SDK and OFREP provider (tests/e2e/ofrep.test.mjs), pinned
+# in tests/e2e/requirements.txt, go into a venv under the repository (.venv/,
+# gitignored), not the user site: Debian's python3 refuses `pip install --user`
+# (PEP 668, "externally managed"); the user site is shared by every project of
+# that user (root's, in CI), so its versions are not this repository's to pin;
+# and a venv belongs to its work tree and goes with it (`rm -rf .venv` resets).
+VENV=.venv
+PY_REQUIREMENTS=tests/e2e/requirements.txt
+if ! "$VENV/bin/python" -c '' 2>/dev/null; then
+  say "creating the Python venv $VENV"
+  rm -rf "$VENV"
+  if python3 -c 'import ensurepip' 2>/dev/null; then
+    python3 -m venv "$VENV"
+  else
+    # Debian keeps ensurepip in python3-venv: without it the venv gets no pip of
+    # its own, and python3's pip installs into it (--python) below.
+    python3 -m venv --without-pip "$VENV"
+  fi
+fi
+# The pinned packages missing from the venv or at another version (empty when all are there).
+py_wrong=$("$VENV/bin/python" - "$PY_REQUIREMENTS" <<'PY'
+import sys
+from importlib.metadata import PackageNotFoundError, version
+wrong = []
+for line in open(sys.argv[1]):
+    name, _, want = line.split("#", 1)[0].strip().partition("==")
+    if not name:
+        continue
+    try:
+        have = version(name)
+    except PackageNotFoundError:
+        have = "missing"
+    if have != want:
+        wrong.append(f"{name} {have}, pinned {want}")
+print("; ".join(wrong))
+PY
+)
+if [ -n "$py_wrong" ]; then
+  say "installing Python packages from $PY_REQUIREMENTS into $VENV ($py_wrong)"
+  if "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+    pip=("$VENV/bin/python" -m pip)
+  else
+    pip=(python3 -m pip --python "$VENV/bin/python")
+  fi
+  "${pip[@]}" install --quiet --disable-pip-version-check --no-input -r "$PY_REQUIREMENTS"
 fi

@@ -1,14 +1,18 @@
 // One persona across channels: the worker's OFREP endpoints, checked with
 // OpenFeature's own published SDKs and providers (browser flow with the
-// visitor's cookie, server flow with an API key) against what the HTML page
-// shows the same visitor.
+// visitor's cookie, server flow with an API key; in Node, and in Python
+// through tests/e2e/ofrep_client.py) against what the HTML page shows the
+// same visitor.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { OpenFeature as ServerOpenFeature } from '@openfeature/server-sdk';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
-import { startWorker, kvEntries } from './harness.mjs';
+import { ROOT, startWorker, kvEntries } from './harness.mjs';
 import { COOKIE, DEMO_PROFILES, PROFILE_KEYS, mint, startDemoOrigin, variantOf } from './demo.mjs';
 
 const API_KEY = 'server-key-e2e-0123456789';
@@ -40,8 +44,45 @@ const PROFILES = {
 const LABELS = { ind: 'industry', role: 'role', size: 'company_size', stage: 'lifecycle' };
 
 async function pageVariants(cookie) {
-  const html = await (await fetch(`${worker.url}/`, { headers: { cookie: `${COOKIE}=${cookie}` } })).text();
-  return { hero: variantOf(html, 'hero'), cta: variantOf(html, 'cta') };
+  const res = await fetch(`${worker.url}/`, { headers: { cookie: `${COOKIE}=${cookie}` } });
+  const html = await res.text();
+  // Tailor's reason per block, from Server-Timing's `decide;desc="block:variant:reason …"`.
+  const decide = /decide;[^,]*desc="([^"]*)"/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? '';
+  const reasons = Object.fromEntries(decide.split(' ').filter(Boolean).map((d) => [d.split(':')[0], d.split(':')[2]]));
+  return { hero: variantOf(html, 'hero'), cta: variantOf(html, 'cta'), reasons };
+}
+
+/** The server flow's evaluation context for a profile: targetingKey and the segment labels. */
+function serverContext(id, fields) {
+  const context = { targetingKey: id };
+  for (const [short, attribute] of Object.entries(LABELS)) if (fields[short]) context[attribute] = fields[short];
+  return context;
+}
+
+// OpenFeature's Python SDK and OFREP provider, pinned in tests/e2e/requirements.txt
+// and installed into .venv by scripts/setup.sh.
+const PYTHON = join(ROOT, '.venv/bin/python');
+
+/**
+ * Runs tests/e2e/ofrep_client.py: one OFREPProvider per entry of `clients`
+ * ({ name: { headers } }), then each of `evaluations` ({ client, flag,
+ * default, context }) through the SDK. Returns the details, in order.
+ */
+function pythonOfrep(clients, evaluations) {
+  assert.ok(existsSync(PYTHON), `${PYTHON} is missing: run scripts/setup.sh`);
+  return new Promise((ok, fail) => {
+    const child = spawn(PYTHON, [join(ROOT, 'tests/e2e/ofrep_client.py')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.on('error', fail);
+    child.on('close', (code) => {
+      if (code !== 0) return fail(new Error(`ofrep_client.py exited ${code}: ${stderr}`));
+      try { ok(JSON.parse(stdout)); } catch (e) { fail(new Error(`ofrep_client.py: ${e.message}: ${stdout} ${stderr}`)); }
+    });
+    child.stdin.end(JSON.stringify({ base_url: worker.url, clients, evaluations }));
+  });
 }
 
 test('the OpenFeature web SDK with the OFREP web provider gets the variants the page shows, per profile', { timeout: 60_000 }, async () => {
@@ -72,8 +113,7 @@ test('the OpenFeature server SDK with the OFREP provider and an API key gets the
     // The same bucketing id on both sides: exploration (an id-hashed share per
     // period) must then pick the same for both, whatever the period.
     const id = `customer_${name}`;
-    const context = { targetingKey: id };
-    for (const [short, attribute] of Object.entries(LABELS)) if (fields[short]) context[attribute] = fields[short];
+    const context = serverContext(id, fields);
     const page = await pageVariants(mint({ ...fields, bid: id }));
     assert.equal(await client.getStringValue('hero', 'none', context), page.hero, `${name} hero`);
     assert.equal(await client.getStringValue('cta', 'none', context), page.cta, `${name} cta`);
@@ -82,6 +122,61 @@ test('the OpenFeature server SDK with the OFREP provider and an API key gets the
   const missing = await client.getStringDetails('no-such-block', 'fallback', { targetingKey: 'x' });
   assert.equal(missing.value, 'fallback');
   assert.equal(missing.errorCode, 'FLAG_NOT_FOUND');
+});
+
+test('the OpenFeature Python SDK with the OFREP provider and an API key gets the same for the same segment labels', { timeout: 60_000 }, async () => {
+  const evaluations = [];
+  const pages = {};
+  for (const [name, fields] of Object.entries(PROFILES)) {
+    // The same bucketing id as the page's cookie, as in the Node server test;
+    // `name` is for the assertions (ofrep_client.py ignores it).
+    const id = `customer_${name}`;
+    pages[name] = await pageVariants(mint({ ...fields, bid: id }));
+    for (const flag of ['hero', 'cta']) evaluations.push({ client: 'server', flag, default: 'none', context: serverContext(id, fields), name });
+  }
+  // An unknown flag is FLAG_NOT_FOUND, and the SDK falls back to the code default.
+  evaluations.push({ client: 'server', flag: 'no-such-block', default: 'fallback', context: { targetingKey: 'x' } });
+  const results = await pythonOfrep({ server: { headers: { 'X-API-Key': API_KEY } } }, evaluations);
+  assert.equal(results.length, evaluations.length);
+  const missing = results.pop();
+  for (const [i, result] of results.entries()) {
+    const { name, flag } = evaluations[i];
+    assert.equal(result.value, pages[name][flag], `${name} ${flag}`);
+    assert.equal(result.errorCode, null, `${name} ${flag}: ${result.errorMessage}`);
+    assert.equal(result.variant, result.value);
+    // The same decision, not only the same value: a rule, or exploration for
+    // an id hashed into this period's share, on both sides.
+    assert.equal(result.flagMetadata.tailorReason, pages[name].reasons[flag], `${name} ${flag} reason`);
+    assert.match(String(result.flagMetadata.catalogVersion), /^v-/);
+  }
+  assert.equal(missing.value, 'fallback');
+  assert.equal(missing.errorCode, 'FLAG_NOT_FOUND');
+  assert.equal(missing.reason, 'ERROR');
+});
+
+test('the OpenFeature Python SDK with the OFREP provider and the visitor\'s cookie gets the variants the page shows', { timeout: 60_000 }, async () => {
+  // What an app holding the visitor's cookie sends: the cookie as a header of
+  // the provider (headers_factory), one provider per visitor; the context adds
+  // only a client-settable fact, and a targetingKey and an industry that the
+  // worker must ignore without a key.
+  const clients = {};
+  const evaluations = [];
+  const pages = {};
+  for (const [name, fields] of Object.entries(PROFILES)) {
+    const cookie = mint({ ...fields, bid: `visitor_${name}` });
+    pages[name] = await pageVariants(cookie);
+    clients[name] = { headers: { Cookie: `${COOKIE}=${cookie}` } };
+    const context = { targetingKey: 'someone-else', industry: 'fintech', route: '/' };
+    for (const flag of ['hero', 'cta']) evaluations.push({ client: name, flag, default: 'none', context });
+  }
+  const results = await pythonOfrep(clients, evaluations);
+  assert.equal(results.length, evaluations.length);
+  for (const [i, result] of results.entries()) {
+    const { client: name, flag } = evaluations[i];
+    assert.equal(result.value, pages[name][flag], `${name} ${flag}`);
+    assert.equal(result.errorCode, null, `${name} ${flag}: ${result.errorMessage}`);
+    assert.equal(result.flagMetadata.tailorReason, pages[name].reasons[flag], `${name} ${flag} reason`);
+  }
 });
 
 test('a call without a key cannot override a signed dimension', { timeout: 30_000 }, async () => {
