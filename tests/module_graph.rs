@@ -3,7 +3,12 @@
 //! Workers adapter, and `src/lib.rs` exposes nothing of it. Read from the
 //! source (`crate::<module>` paths outside comments), so a new cycle fails
 //! `make test` before anyone has to draw the house.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -36,10 +41,14 @@ fn imports(text: &str) -> BTreeSet<String> {
         let code = line.split("//").next().unwrap_or_default();
         for (at, _) in code.match_indices("crate::") {
             let rest = &code[at + "crate::".len()..];
-            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
             let before = code[..at].chars().next_back();
             // `tailor_crate::x` or `$crate::` are not ours.
-            if !name.is_empty() && !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+            if !name.is_empty() && !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+            {
                 found.insert(name);
             }
         }
@@ -53,7 +62,9 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
     rust_files(&src, &mut files);
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files {
-        let Some(module) = module_of(&src, &file) else { continue };
+        let Some(module) = module_of(&src, &file) else {
+            continue;
+        };
         let text = std::fs::read_to_string(&file).unwrap();
         let targets: Vec<String> = imports(&text).into_iter().filter(|t| *t != module).collect();
         graph.entry(module).or_default().extend(targets);
@@ -103,23 +114,41 @@ fn the_core_never_reaches_the_adapter() {
         .filter(|(m, targets)| *m != "worker" && targets.contains("worker"))
         .map(|(m, _)| m)
         .collect();
-    assert!(reaching.is_empty(), "these modules import the adapter: {reaching:?}");
+    assert!(
+        reaching.is_empty(),
+        "these modules import the adapter: {reaching:?}"
+    );
 }
 
 #[test]
 fn the_platform_and_the_http_primitives_are_leaves() {
     let graph = graph();
     for leaf in ["http", "validation"] {
-        assert_eq!(graph.get(leaf).cloned().unwrap_or_default(), BTreeSet::new(), "{leaf}");
+        assert_eq!(
+            graph.get(leaf).cloned().unwrap_or_default(),
+            BTreeSet::new(),
+            "{leaf}"
+        );
     }
     let platform: BTreeSet<String> = graph["platform"].clone();
-    assert!(platform.iter().all(|m| m == "http"), "platform imports {platform:?}");
+    assert!(
+        platform.iter().all(|m| m == "http"),
+        "platform imports {platform:?}"
+    );
 }
 
 #[test]
 fn the_crate_root_exposes_nothing_of_the_adapter() {
     let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs")).unwrap();
-    let code: Vec<&str> = lib.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
-    assert!(code.iter().any(|l| l.trim() == "mod worker;"), "the adapter is a private module");
-    assert!(!code.iter().any(|l| l.contains("pub mod worker") || l.contains("pub use worker") || l.contains("pub use crate::worker")));
+    let code: Vec<&str> = lib
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect();
+    assert!(
+        code.iter().any(|l| l.trim() == "mod worker;"),
+        "the adapter is a private module"
+    );
+    assert!(!code.iter().any(|l| l.contains("pub mod worker")
+        || l.contains("pub use worker")
+        || l.contains("pub use crate::worker")));
 }

@@ -7,16 +7,38 @@
 
 use serde_json::{json, Value};
 use tailor_edge::http::path_of;
-use tailor_edge::route::{origin, rebased, route, OriginTarget, Route, API_PREFIX, OFREP_PREFIX, STATIC_EXTENSIONS};
+use tailor_edge::route::{
+    origin, rebased, route, OriginTarget, Route, API_PREFIX, OFREP_PREFIX, STATIC_EXTENSIONS,
+};
 
 const METHODS: &[&str] = &["GET", "head", "POST", "OPTIONS", "GETX", ""];
 
 fn paths() -> Vec<String> {
     let mut paths: Vec<String> = [
-        "/", "/pricing", "/docs/", "/docs.html", "/v1.2/", "/page.css;x", "/.css", "/a.b.c.js", "/css",
-        "/x.", "/%2e%2e/x.png", "/índex.html", "/__tailor/decide", "/__tailor/publish", "/__tailor/rollback",
-        "/__tailor/x.js", "/__tailor", "/__tailorx.css", "/ofrep/v1/evaluate/flags", "/ofrep/v1/x.json",
-        "/ofrep/v2/x", "/ofrep/x.css", "/ofrep/v1", "/a/__tailor/x.css",
+        "/",
+        "/pricing",
+        "/docs/",
+        "/docs.html",
+        "/v1.2/",
+        "/page.css;x",
+        "/.css",
+        "/a.b.c.js",
+        "/css",
+        "/x.",
+        "/%2e%2e/x.png",
+        "/índex.html",
+        "/__tailor/decide",
+        "/__tailor/publish",
+        "/__tailor/rollback",
+        "/__tailor/x.js",
+        "/__tailor",
+        "/__tailorx.css",
+        "/ofrep/v1/evaluate/flags",
+        "/ofrep/v1/x.json",
+        "/ofrep/v2/x",
+        "/ofrep/x.css",
+        "/ofrep/v1",
+        "/a/__tailor/x.css",
     ]
     .iter()
     .map(|p| (*p).to_owned())
@@ -57,9 +79,17 @@ fn rules() -> Value {
         "/already/a/path",
         "https://h//double//slash",
     ];
-    let paths_of: Vec<Value> = urls.iter().map(|u| json!({ "url": u, "path": path_of(u) })).collect();
+    let paths_of: Vec<Value> = urls
+        .iter()
+        .map(|u| json!({ "url": u, "path": path_of(u) }))
+        .collect();
     let mut origins = Vec::new();
-    for origin_url in [None, Some(""), Some("https://origin.example"), Some("https://origin.example///")] {
+    for origin_url in [
+        None,
+        Some(""),
+        Some("https://origin.example"),
+        Some("https://origin.example///"),
+    ] {
         for assets in [false, true] {
             let chosen = origin(origin_url, assets);
             let mut case = json!({ "originUrl": origin_url, "assets": assets, "target": target(&chosen) });

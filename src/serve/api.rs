@@ -2,7 +2,7 @@
 //! and the beacon's rate limit are decided here.
 
 use crate::api;
-use crate::edge::Edge;
+use crate::edge::{Decided, Edge};
 use crate::events;
 use crate::http::{query, Response};
 use crate::platform::{Clock, Platform};
@@ -17,6 +17,12 @@ fn page_path(req: &Request) -> String {
     query::value(req.query(), "path")
         .filter(|p| p.starts_with('/') && p.len() <= MAX_PATH_BYTES)
         .unwrap_or_else(|| "/".to_owned())
+}
+
+/// The decisions' `Server-Timing` (phases and fixed labels, as on a page;
+/// never a value of the request) on an answer made from them.
+fn with_timing(response: Response, decided: &Decided) -> Response {
+    response.with_header("server-timing", decided.timing.header_value())
 }
 
 fn refusal(refusal: Refusal) -> Response {
@@ -49,9 +55,13 @@ impl<P: Platform> Edge<'_, P> {
         match api {
             Api::Decide => {
                 let path = page_path(req);
-                api::decide_json(&self.decide(req, &path, Visit::Read, now).await, &path)
+                let decided = self.decide(req, &path, Visit::Read, now).await;
+                with_timing(api::decide_json(&decided, &path), &decided)
             }
-            Api::Why => api::why_page(&self.decide(req, &page_path(req), Visit::Read, now).await),
+            Api::Why => {
+                let decided = self.decide(req, &page_path(req), Visit::Read, now).await;
+                with_timing(api::why_page(&decided), &decided)
+            }
             Api::WhyChoice => match body {
                 Some(form) => api::why_choice(&form, req.secure()),
                 None => Response::error(413, "form too large"),
@@ -92,12 +102,13 @@ impl<P: Platform> Edge<'_, P> {
         if !self.isolate.beacons.allow(now) {
             return Response::error(429, "too many beacons").with_header("retry-after", "1".to_owned());
         }
-        if let (Some(site), Some(_)) = (self.config.site.as_deref(), self.platform.events()) {
-            let decided = self.decide(req, &beacon.path, Visit::Read, now).await;
-            let conversions =
-                events::conversions(&beacon, &decided, site, self.platform.clock().now_unix_ms());
-            self.send_events(&conversions);
-        }
-        Response::empty(204).with_header("cache-control", "no-store".to_owned())
+        let accepted = Response::empty(204).with_header("cache-control", "no-store".to_owned());
+        let (Some(site), Some(_)) = (self.config.site.as_deref(), self.platform.events()) else {
+            return accepted;
+        };
+        let decided = self.decide(req, &beacon.path, Visit::Read, now).await;
+        let conversions = events::conversions(&beacon, &decided, site, self.platform.clock().now_unix_ms());
+        self.send_events(&conversions);
+        with_timing(accepted, &decided)
     }
 }

@@ -99,3 +99,23 @@ impl World {
         futures_executor::block_on(self.edge().prepare(req, self.clock.now_ms()))
     }
 }
+
+/// The demo catalog (`catalog/demo.json` and its fragment files), published.
+pub fn demo_kv() -> MemoryKv {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog");
+    let source = std::fs::read_to_string(dir.join("demo.json")).unwrap();
+    let bundle = Bundle::from_source(&source, |f| {
+        std::fs::read_to_string(dir.join(f)).map_err(|e| e.to_string())
+    })
+    .unwrap();
+    MemoryKv::with_entries(bundle.kv_entries())
+}
+
+impl World {
+    /// What an endpoint of ours answers `req` (with `body`, when its route reads one).
+    pub fn call(&self, req: &Request, body: Option<&str>) -> tailor_edge::http::Response {
+        let route = tailor_edge::route::route(&req.method, req.path(), || false);
+        let body = route.body_limit().and(body).map(str::to_owned);
+        futures_executor::block_on(self.edge().endpoint(&route, req, body))
+    }
+}

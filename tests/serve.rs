@@ -1,0 +1,301 @@
+//! Every route of the page worker, natively: what the router picks, what the
+//! gates let through, what each endpoint reads and answers, and that a page,
+//! the decision API, the beacon and OFREP see the same visitor.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{demo_kv, get, World};
+use serde_json::Value;
+use tailor_edge::edge::Disposition;
+use tailor_edge::platform::fakes::{FakeAnswer, FakeGenerator, MemoryEvents, MemoryResponse};
+use tailor_edge::profile::{Key, Purpose};
+use tailor_edge::route::Request;
+
+const STATE_SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+
+/// The demo site: its catalog, signals kept, events sent.
+fn demo() -> World {
+    let mut world = World::new(demo_kv());
+    world.config.site = Some("demo".into());
+    world.config.state_key = Some(Key::derive("s1", STATE_SECRET, Purpose::EdgeState).unwrap());
+    world.platform.events = Some(MemoryEvents::new());
+    world
+}
+
+fn with_cookie(mut req: Request, cookie: &str) -> Request {
+    req.cookie = Some(cookie.to_owned());
+    req
+}
+
+/// A page view: the `__Host-tailor_state` value it sets, if any.
+fn view(world: &World, path: &str, cookie: &str) -> Option<String> {
+    let prepared = world.prepare_for(&with_cookie(get(path), cookie));
+    let set = prepared.decided.set_cookie?;
+    Some(set.split(';').next().unwrap().to_owned())
+}
+
+fn json(response: &tailor_edge::http::Response) -> Value {
+    serde_json::from_str(&response.body).unwrap()
+}
+
+fn post(path: &str, body: &str) -> (Request, String) {
+    (
+        Request::new("POST", &format!("https://shop.example{path}")),
+        body.to_owned(),
+    )
+}
+
+#[test]
+fn two_views_of_the_pricing_page_give_the_sales_hero_on_the_page_the_decision_api_and_ofrep_alike() {
+    let world = demo();
+    let first = view(&world, "/pricing", "").expect("a state cookie");
+    let second = view(&world, "/pricing", &first).unwrap();
+    let page = world.prepare_for(&with_cookie(get("/"), &second));
+    assert_eq!(
+        page.plan.fill_for(Some("hero")).unwrap().variant,
+        "pricing-interest"
+    );
+
+    let decide = world.call(&with_cookie(get("/__tailor/decide?path=/"), &second), None);
+    let decisions = json(&decide)["decisions"].clone();
+    let hero = decisions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["block"] == "hero")
+        .unwrap();
+    assert_eq!(hero["variant"], "pricing-interest");
+
+    let (ofrep, body) = post("/ofrep/v1/evaluate/flags/hero", r#"{"context":{}}"#);
+    let flag = world.call(&with_cookie(ofrep, &second), Some(&body));
+    assert_eq!(flag.status, 200, "{}", flag.body);
+    assert_eq!(json(&flag)["value"], "pricing-interest", "{}", flag.body);
+    assert_eq!(json(&flag)["metadata"]["tailorReason"], "rule");
+}
+
+#[test]
+fn routes_that_only_decide_never_read_a_fragment_or_call_the_generator() {
+    let mut world = demo();
+    world.generator = Some(FakeGenerator::answering(FakeAnswer::Html("<p>made</p>".into())));
+    // A segment no spotlight variant fits: a page would ask the generator.
+    let retail = tailor_edge::profile::sign(
+        &tailor_edge::profile::Profile {
+            i: 1_700_000_000,
+            e: 1_700_086_400,
+            ind: Some("retail".into()),
+            role: Some("founder".into()),
+            size: Some("mid".into()),
+            c: "pa".into(),
+            ..Default::default()
+        },
+        &Key::derive("k1", STATE_SECRET, Purpose::ProfileCookie).unwrap(),
+        "__Host-tailor_profile",
+    )
+    .unwrap();
+    world.config.profile.keys = tailor_edge::profile::KeyRing::from_keys(vec![Key::derive(
+        "k1",
+        STATE_SECRET,
+        Purpose::ProfileCookie,
+    )
+    .unwrap()]);
+    let cookie = format!("__Host-tailor_profile={retail}");
+    let fragment_reads = || {
+        world
+            .kv
+            .reads()
+            .iter()
+            .filter(|k| k.contains("/fragment/"))
+            .count()
+    };
+
+    let decide = world.call(&with_cookie(get("/__tailor/decide?path=/"), &cookie), None);
+    assert_eq!(decide.status, 200);
+    assert_eq!(json(&decide)["outcome"], "personalize");
+    let (beacon, body) = post("/__tailor/event", r#"{"type":"click","block":"cta","path":"/"}"#);
+    assert_eq!(world.call(&with_cookie(beacon, &cookie), Some(&body)).status, 204);
+    let why = world.call(&with_cookie(get("/__tailor/why"), &cookie), None);
+    assert_eq!(why.status, 200);
+    let (ofrep, body) = post("/ofrep/v1/evaluate/flags", "{}");
+    assert_eq!(world.call(&with_cookie(ofrep, &cookie), Some(&body)).status, 200);
+    world.finish_background();
+    assert_eq!(fragment_reads(), 0, "{:?}", world.kv.reads());
+    assert!(world.generator.as_ref().unwrap().requests().is_empty());
+    for answer in [&decide, &why] {
+        let timing = answer.header("server-timing").unwrap();
+        assert!(
+            timing.contains("decide;") && !timing.contains("fragments"),
+            "{timing}"
+        );
+    }
+
+    // The page itself does both (what the routes above are spared).
+    world.prepare_for(&with_cookie(get("/"), &cookie));
+    assert!(fragment_reads() > 0);
+    assert_eq!(world.generator.as_ref().unwrap().requests().len(), 1);
+}
+
+#[test]
+fn no_answer_repeats_what_the_request_sent() {
+    let world = demo();
+    let hostile = "%3Cscript%3Ealert(1)%3C/script%3E";
+    let decide = world.call(&get(&format!("/__tailor/decide?path=/{hostile}")), None);
+    assert_eq!(decide.status, 200);
+    assert!(!decide.body.contains("script"), "{}", decide.body);
+    assert_eq!(json(&decide)["path"], Value::Null);
+    assert_eq!(
+        json(&world.call(&get("/__tailor/decide?path=/pricing"), None))["path"],
+        "/pricing"
+    );
+
+    let (beacon, body) = post(
+        "/__tailor/event",
+        r#"{"type":"click","block":"cta","path":"/","<img src=x>":1}"#,
+    );
+    let refused = world.call(&beacon, Some(&body));
+    assert_eq!(refused.status, 400);
+    assert!(!refused.body.contains("img"), "{}", refused.body);
+
+    let (ofrep, body) = post("/ofrep/v1/evaluate/flags/%3Cscript%3E", "{}");
+    let missing = world.call(&ofrep, Some(&body));
+    assert_eq!(missing.status, 404);
+    assert!(
+        !missing.body.contains("script") && !missing.body.contains("3C"),
+        "{}",
+        missing.body
+    );
+    let (ofrep, body) = post("/ofrep/v1/evaluate/flags/no-such-block", "{}");
+    assert_eq!(
+        json(&world.call(&ofrep, Some(&body)))["key"],
+        "no-such-block",
+        "an id may be named back"
+    );
+}
+
+#[test]
+fn preview_endpoints_are_not_found_unless_preview_is_on_and_the_key_starts_a_session() {
+    let mut world = demo();
+    assert_eq!(world.call(&get("/__tailor/preview"), None).status, 404);
+    world.config.preview_keys = Some(tailor_edge::profile::PreviewKeys::derive(STATE_SECRET).unwrap());
+    assert_eq!(world.call(&get("/__tailor/preview/gallery"), None).status, 404);
+    let start = world.call(&get(&format!("/__tailor/preview?key={STATE_SECRET}")), None);
+    assert_eq!(start.status, 303);
+    let session = start
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let gallery = world.call(&with_cookie(get("/__tailor/preview/gallery"), &session), None);
+    assert_eq!(gallery.status, 200);
+    assert!(json(&gallery)["blocks"].as_array().unwrap().len() >= 6);
+    world.config.preview_mode = true;
+    assert_eq!(world.call(&get("/__tailor/preview"), None).status, 200);
+}
+
+#[test]
+fn beacons_are_limited_per_isolate_with_a_retry_after() {
+    let world = demo();
+    let (beacon, body) = post("/__tailor/event", r#"{"type":"goal","goal":"signup","path":"/"}"#);
+    let statuses: Vec<u16> = (0..250)
+        .map(|_| world.call(&beacon, Some(&body)).status)
+        .collect();
+    assert!(statuses.iter().take(200).all(|s| *s == 204));
+    let limited = world.call(&beacon, Some(&body));
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.header("retry-after"), Some("1"));
+    world.clock.advance(1_000.0);
+    assert_eq!(world.call(&beacon, Some(&body)).status, 204, "tokens come back");
+}
+
+#[test]
+fn ofrep_takes_a_whole_context_only_from_a_caller_with_an_api_key() {
+    let mut world = demo();
+    world.config.ofrep_keys = vec!["server-key".into()];
+    let context = r#"{"context":{"targetingKey":"u1","industry":"fintech","company_size":"enterprise"}}"#;
+    let (anonymous, body) = post("/ofrep/v1/evaluate/flags/hero", context);
+    let mine = json(&world.call(&anonymous, Some(&body)));
+    assert_eq!(
+        (&mine["value"], &mine["metadata"]["tailorReason"]),
+        (&"default".into(), &"default".into())
+    );
+    let mut server = anonymous.clone();
+    server.api_key = Some("server-key".into());
+    let theirs = json(&world.call(&server, Some(&body)));
+    // The segment's rule, or exploration beside it (`u1` is hashed per period).
+    let reason = theirs["metadata"]["tailorReason"].as_str().unwrap();
+    assert!(
+        reason == "rule" && theirs["value"] == "fintech-enterprise" || reason == "exploration",
+        "{theirs}"
+    );
+}
+
+#[test]
+fn ofrep_answers_carry_cors_for_configured_origins_even_when_refused() {
+    let mut world = demo();
+    world.config.ofrep_cors_origins = vec!["https://app.example".into()];
+    let mut wrong = Request::new("GET", "https://shop.example/ofrep/v1/evaluate/flags");
+    wrong.origin = Some("https://app.example".into());
+    let refused = world.call(&wrong, None);
+    assert_eq!(refused.status, 405);
+    assert_eq!(
+        refused.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let mut preflight = wrong.clone();
+    preflight.method = "OPTIONS".into();
+    assert_eq!(world.call(&preflight, None).status, 204);
+    assert_eq!(world.call(&get("/__tailor/nope"), None).status, 404);
+    assert_eq!(
+        world
+            .call(&Request::new("PUT", "https://s/__tailor/why"), None)
+            .status,
+        405
+    );
+}
+
+#[test]
+fn a_page_sends_its_exposures_only_when_it_is_rewritten() {
+    let world = demo();
+    let req = get("/");
+    let edge = world.edge();
+    let prepared = world.prepare_for(&req);
+    let css = MemoryResponse {
+        headers: vec![("content-type".into(), "text/css".into())],
+        ..MemoryResponse::html("")
+    };
+    assert_eq!(edge.respond(&req, prepared, &css), Disposition::PassThrough);
+    world.finish_background();
+    assert!(world.platform.events.as_ref().unwrap().batches().is_empty());
+    let prepared = world.prepare_for(&req);
+    let filled = prepared.plan.len();
+    assert!(matches!(
+        edge.respond(&req, prepared, &MemoryResponse::html("<p>")),
+        Disposition::Rewrite { .. }
+    ));
+    world.finish_background();
+    let events = world.platform.events.as_ref().unwrap().events();
+    assert_eq!(events.len(), filled);
+    assert!(events.iter().all(|e| e["kind"] == "exposure"));
+}
+
+#[test]
+fn refused_profile_cookies_are_logged_at_powers_of_two_without_their_value() {
+    let world = demo();
+    let req = with_cookie(get("/"), "__Host-tailor_profile=v1.forged.cookie-value");
+    for _ in 0..5 {
+        let edge = world.edge();
+        futures_executor::block_on(edge.page(&req, async {}));
+    }
+    let logged = world.platform.logged();
+    assert_eq!(logged.len(), 3, "{logged:?}");
+    assert!(logged
+        .iter()
+        .all(|l| l.starts_with("tailor: profile cookie refused") && !l.contains("forged")));
+}
