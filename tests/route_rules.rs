@@ -3,7 +3,7 @@
 //! `tests/route-rules.json`; `tests/e2e/fast-path.test.mjs` holds the JS to
 //! every case. After an intended change to the rules:
 //! `TAILOR_UPDATE_ROUTE_RULES=1 cargo test --test route_rules`, then review the diff.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use serde_json::{json, Value};
 use tailor_edge::http::path_of;
