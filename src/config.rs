@@ -277,6 +277,57 @@ impl Config {
     }
 }
 
+/// A configuration parsed from its vars' values once: parsing derives keys
+/// (HKDF), so a worker parses again only when the values change (a new
+/// deploy reusing the isolate). One per isolate and configuration type.
+pub struct ParsedOnce<T> {
+    last: std::cell::RefCell<Option<Parsed<T>>>,
+}
+
+/// The values of the vars, and what they were parsed into.
+type Parsed<T> = (Vec<Option<String>>, std::rc::Rc<T>);
+
+impl<T> Default for ParsedOnce<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> ParsedOnce<T> {
+    /// Nothing parsed yet.
+    pub const fn new() -> Self {
+        Self {
+            last: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// The configuration for `values` (the values of `names`, in order):
+    /// the last one when they are the same, else `parse`d anew, its
+    /// warnings handed to `warn`.
+    pub fn get(
+        &self,
+        names: &[&str],
+        values: Vec<Option<String>>,
+        parse: impl FnOnce(&dyn Fn(&str) -> Option<String>) -> (T, Vec<ConfigWarning>),
+        warn: impl Fn(&ConfigWarning),
+    ) -> std::rc::Rc<T> {
+        if let Some((last, config)) = self.last.borrow().as_ref() {
+            if *last == values {
+                return config.clone();
+            }
+        }
+        let var = |name: &str| {
+            let at = names.iter().position(|n| *n == name)?;
+            values.get(at).cloned().flatten()
+        };
+        let (config, warnings) = parse(&var);
+        warnings.iter().for_each(warn);
+        let config = std::rc::Rc::new(config);
+        *self.last.borrow_mut() = Some((values, config.clone()));
+        config
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,5 +416,29 @@ mod tests {
             names,
             ["TAILOR_SITE", "TAILOR_BUDGET_MS", "TAILOR_FRAGMENT_CACHE_BYTES"]
         );
+    }
+
+    #[test]
+    fn a_configuration_is_parsed_again_only_when_its_values_change() {
+        let parsed = ParsedOnce::new();
+        let names = ["TAILOR_SITE", "TAILOR_BUDGET_MS"];
+        let warned = std::cell::Cell::new(0);
+        let get = |values: [Option<&str>; 2]| {
+            let values = values.iter().map(|v| v.map(str::to_owned)).collect();
+            parsed.get(
+                &names,
+                values,
+                |var| Config::from_vars(var),
+                |_| warned.set(warned.get() + 1),
+            )
+        };
+        let first = get([Some("demo"), Some("oops")]);
+        assert_eq!(first.site.as_deref(), Some("demo"));
+        assert_eq!(warned.get(), 1, "an unusable value is warned about once");
+        assert!(std::rc::Rc::ptr_eq(&first, &get([Some("demo"), Some("oops")])));
+        assert_eq!(warned.get(), 1);
+        let changed = get([Some("other"), None]);
+        assert_eq!(changed.site.as_deref(), Some("other"));
+        assert_eq!(changed.budget_ms, DEFAULT_BUDGET_MS);
     }
 }

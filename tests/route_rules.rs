@@ -3,13 +3,16 @@
 //! `tests/route-rules.json`; `tests/e2e/fast-path.test.mjs` holds the JS to
 //! every case. After an intended change to the rules:
 //! `TAILOR_UPDATE_ROUTE_RULES=1 cargo test --test route_rules`, then review the diff.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use serde_json::{json, Value};
 use tailor_edge::http::path_of;
-use tailor_edge::route::{
-    origin, rebased, route, OriginTarget, Route, API_PREFIX, OFREP_PREFIX, STATIC_EXTENSIONS,
-};
+use tailor_edge::route::{route, Route, API_PREFIX, OFREP_PREFIX, STATIC_EXTENSIONS};
 
 const METHODS: &[&str] = &["GET", "head", "POST", "OPTIONS", "GETX", ""];
 
@@ -51,14 +54,6 @@ fn paths() -> Vec<String> {
     paths
 }
 
-fn target(t: &OriginTarget) -> Value {
-    match t {
-        OriginTarget::Url(base) => json!({ "url": base }),
-        OriginTarget::Assets => json!({ "assets": true }),
-        OriginTarget::Route => json!({ "route": true }),
-    }
-}
-
 fn rules() -> Value {
     let mut routes = Vec::new();
     for method in METHODS {
@@ -83,32 +78,11 @@ fn rules() -> Value {
         .iter()
         .map(|u| json!({ "url": u, "path": path_of(u) }))
         .collect();
-    let mut origins = Vec::new();
-    for origin_url in [
-        None,
-        Some(""),
-        Some("https://origin.example"),
-        Some("https://origin.example///"),
-    ] {
-        for assets in [false, true] {
-            let chosen = origin(origin_url, assets);
-            let mut case = json!({ "originUrl": origin_url, "assets": assets, "target": target(&chosen) });
-            if let OriginTarget::Url(base) = &chosen {
-                let rebases: Vec<Value> = urls
-                    .iter()
-                    .map(|u| json!({ "url": u, "rebased": rebased(base, u) }))
-                    .collect();
-                case["rebases"] = Value::Array(rebases);
-            }
-            origins.push(case);
-        }
-    }
     json!({
         "staticExtensions": STATIC_EXTENSIONS,
         "ownPrefixes": [API_PREFIX, OFREP_PREFIX],
         "routes": routes,
         "pathOf": paths_of,
-        "origins": origins,
     })
 }
 

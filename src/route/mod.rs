@@ -13,12 +13,14 @@
 //!
 //! `src/worker/fast-path.mjs` sends `PassThrough` requests to the origin
 //! without entering wasm; `tests/route-rules.json`, written from this
-//! module, holds both to the same rules.
+//! module, holds both to the same rules. Where the origin is (`ORIGIN_URL`,
+//! else the `ASSETS` binding, else the route's own) is platform I/O: the
+//! adapter has it once, in that JS module (`toOrigin`).
 
 pub mod gates;
 mod request;
 
-pub use request::{EdgeContext, Request, REQUEST_HEADERS};
+pub use request::{EdgeContext, Request, DEV_OVERRIDE_HEADERS, REQUEST_HEADERS};
 
 use crate::publish::{PUBLISH_PATH, ROLLBACK_PATH};
 
@@ -216,36 +218,6 @@ fn ofrep(method: &str, rest: &str) -> Result<Ofrep, Refusal> {
         },
     };
     found.ok_or(Refusal::MethodNotAllowed)
-}
-
-/// Where requests that reach the origin go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OriginTarget {
-    /// `ORIGIN_URL` (no trailing `/`): the request's path and query are appended.
-    Url(String),
-    /// The static-assets binding (`ASSETS`): the demo under `wrangler dev`.
-    Assets,
-    /// The request's own URL: on a route, that is the zone's origin.
-    Route,
-}
-
-/// The origin: `ORIGIN_URL` when set and not empty, else the `ASSETS`
-/// binding when bound, else the route's own.
-pub fn origin(origin_url: Option<&str>, assets_bound: bool) -> OriginTarget {
-    match origin_url
-        .map(|u| u.trim_end_matches('/'))
-        .filter(|u| !u.is_empty())
-    {
-        Some(base) => OriginTarget::Url(base.to_owned()),
-        None if assets_bound => OriginTarget::Assets,
-        None => OriginTarget::Route,
-    }
-}
-
-/// The URL a request for `url` is sent to at origin `base`: the base, then
-/// the request's path and query (no fragment).
-pub fn rebased(base: &str, url: &str) -> String {
-    format!("{base}{}", crate::http::path_and_query_of(url))
 }
 
 #[cfg(test)]

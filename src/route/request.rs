@@ -22,7 +22,7 @@ pub const REQUEST_HEADERS: &[&str] = &[
 
 /// Headers that stand in for `request.cf` in `wrangler dev` and tests, read
 /// only with `TAILOR_DEV_OVERRIDES = "on"`.
-const DEV_OVERRIDES: [&str; 3] = [
+pub const DEV_OVERRIDE_HEADERS: [&str; 3] = [
     "x-tailor-dev-cf-asn",
     "x-tailor-dev-cf-as-organization",
     "x-tailor-dev-cf-country",
@@ -116,7 +116,7 @@ impl Request {
             as_organization: edge.as_organization,
         };
         if dev_overrides {
-            let [asn, organization, country] = DEV_OVERRIDES.map(header);
+            let [asn, organization, country] = DEV_OVERRIDE_HEADERS.map(header);
             if let Some(asn) = asn.and_then(|v| v.trim().parse().ok()) {
                 request.asn = Some(asn);
             }

@@ -124,20 +124,6 @@ fn only_routes_that_take_a_body_read_one_and_each_has_its_cap() {
 }
 
 #[test]
-fn the_origin_is_the_url_then_the_assets_binding_then_the_route() {
-    assert_eq!(
-        origin(Some("https://o.example/"), true),
-        OriginTarget::Url("https://o.example".into())
-    );
-    assert_eq!(origin(Some(""), true), OriginTarget::Assets);
-    assert_eq!(origin(None, false), OriginTarget::Route);
-    assert_eq!(
-        rebased("https://o.example", "https://site.example/p?q=1#f"),
-        "https://o.example/p?q=1"
-    );
-}
-
-#[test]
 fn requests_read_their_headers_and_the_edge_context() {
     let header = |name: &str| match name {
         "cookie" => Some("a=1".to_owned()),

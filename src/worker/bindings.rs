@@ -3,44 +3,75 @@
 
 use std::future::Future;
 
-use worker::kv::KvStore;
+use wasm_bindgen::JsValue;
 use worker::Env;
 
+use super::io::{binding, describe, kv_get, settle};
 use crate::platform::{Clock, Kv, KvError};
-#[cfg(feature = "control")]
-use crate::platform::{KvWrite, KvWriteError};
 
 /// The KV binding that holds the catalog.
 pub const CATALOG_BINDING: &str = "CATALOG";
 
-/// Workers KV through the `CATALOG` binding; every read fails when unbound.
+/// Workers KV through the `CATALOG` binding; every call fails when unbound.
 #[derive(Clone)]
-pub struct WorkerKv(pub Option<KvStore>);
+pub struct WorkerKv(Option<JsValue>);
 
 impl WorkerKv {
     /// The `CATALOG` binding.
     pub fn from_env(env: &Env) -> Self {
-        Self(env.kv(CATALOG_BINDING).ok())
+        Self(binding(env.as_ref(), CATALOG_BINDING).map(JsValue::from))
     }
 
-    /// The store, or why there is none.
-    pub fn store(&self) -> Result<&KvStore, String> {
-        self.0
-            .as_ref()
-            .ok_or_else(|| format!("no KV binding `{CATALOG_BINDING}`"))
+    /// Starts one KV call now; `None` when unbound.
+    fn start(&self, call: impl FnOnce(&JsValue) -> js_sys::Promise) -> Option<js_sys::Promise> {
+        self.0.as_ref().map(call)
     }
+}
+
+/// A KV call's value; `Err` says what failed (never the value).
+async fn finish(call: Option<js_sys::Promise>) -> Result<JsValue, String> {
+    let call = call.ok_or_else(|| format!("no KV binding `{CATALOG_BINDING}`"))?;
+    settle(call).await.map_err(|e| describe(&e))
 }
 
 impl Kv for WorkerKv {
     fn get_text(&self, key: &str) -> impl Future<Output = Result<Option<String>, KvError>> {
-        let read = self.store().map(|store| store.get(key).text());
+        let read = finish(self.start(|kv| kv_get(kv, key)));
         let key = key.to_owned();
         async move {
-            let fail = |reason: String| KvError {
-                key: key.clone(),
-                reason,
-            };
-            read.map_err(&fail)?.await.map_err(|e| fail(e.to_string()))
+            read.await
+                .map(|v| v.as_string())
+                .map_err(|reason| KvError { key, reason })
+        }
+    }
+}
+
+#[cfg(feature = "control")]
+impl crate::platform::KvWrite for WorkerKv {
+    fn put_text(
+        &self,
+        key: &str,
+        value: &str,
+        ttl_s: Option<u32>,
+    ) -> impl Future<Output = Result<(), crate::platform::KvWriteError>> {
+        let write = finish(self.start(|kv| super::io::kv_put(kv, key, value, ttl_s)));
+        let key = key.to_owned();
+        async move {
+            write
+                .await
+                .map(drop)
+                .map_err(|reason| crate::platform::KvWriteError { key, reason })
+        }
+    }
+
+    fn delete_key(&self, key: &str) -> impl Future<Output = Result<(), crate::platform::KvWriteError>> {
+        let delete = finish(self.start(|kv| super::io::kv_delete(kv, key)));
+        let key = key.to_owned();
+        async move {
+            delete
+                .await
+                .map(drop)
+                .map_err(|reason| crate::platform::KvWriteError { key, reason })
         }
     }
 }
@@ -64,50 +95,5 @@ pub struct DelayTimer;
 impl crate::platform::Timer for DelayTimer {
     fn sleep(&self, ms: u32) -> impl Future<Output = ()> {
         worker::Delay::from(std::time::Duration::from_millis(u64::from(ms)))
-    }
-}
-
-#[cfg(feature = "control")]
-impl KvWrite for WorkerKv {
-    fn put_text(
-        &self,
-        key: &str,
-        value: &str,
-        ttl_s: Option<u32>,
-    ) -> impl Future<Output = Result<(), KvWriteError>> {
-        let put = self.store().and_then(|store| {
-            let put = store.put(key, value.to_owned()).map_err(|e| e.to_string())?;
-            Ok(match ttl_s {
-                Some(ttl) => put.expiration_ttl(u64::from(ttl)),
-                None => put,
-            })
-        });
-        let key = key.to_owned();
-        async move {
-            let fail = |reason: String| KvWriteError {
-                key: key.clone(),
-                reason,
-            };
-            put.map_err(&fail)?
-                .execute()
-                .await
-                .map_err(|e| fail(e.to_string()))
-        }
-    }
-
-    fn delete_key(&self, key: &str) -> impl Future<Output = Result<(), KvWriteError>> {
-        let store = self.store().cloned();
-        let key = key.to_owned();
-        async move {
-            let fail = |reason: String| KvWriteError {
-                key: key.clone(),
-                reason,
-            };
-            store
-                .map_err(&fail)?
-                .delete(&key)
-                .await
-                .map_err(|e| fail(e.to_string()))
-        }
     }
 }

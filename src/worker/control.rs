@@ -6,12 +6,11 @@
 use std::rc::Rc;
 
 use js_sys::Uint8Array;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 use worker::{event, Context, Env};
 
 use super::bindings::{DateClock, WorkerKv};
-use super::http::to_response;
+use super::io::{read_bytes, settle, to_response};
 use super::regex::JsRegex;
 use super::vars::ParsedVars;
 use crate::http::{self, path_of};
@@ -42,7 +41,10 @@ async fn serve(req: &Request, env: &Env) -> http::Response {
         return refusal;
     }
     // The whole body as bytes: the core checks its size and signature.
-    let Some(body) = read_bytes(req).await else {
+    let Ok(body) = settle(read_bytes(req))
+        .await
+        .map(|b| Uint8Array::from(b).to_vec())
+    else {
         return http::Response::error(400, "the body could not be read");
     };
     let guard = GUARD.with(Rc::clone);
@@ -56,9 +58,4 @@ async fn serve(req: &Request, env: &Env) -> http::Response {
     let answer = serve_control(route, path, &header, &body, &config, &io).await;
     worker::console_log!("tailor control: {method} {path} → {}", answer.status);
     answer
-}
-
-async fn read_bytes(req: &Request) -> Option<Vec<u8>> {
-    let buffer = JsFuture::from(req.array_buffer().ok()?).await.ok()?;
-    Some(Uint8Array::new(&buffer).to_vec())
 }

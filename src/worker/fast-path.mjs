@@ -1,10 +1,14 @@
-// What the page worker's entry point decides without entering wasm: the
-// requests Tailor never personalizes, and where the origin is. These are
-// Rust's rules (src/route/mod.rs: `route`, `STATIC_EXTENSIONS`, `origin`,
-// `rebased`; src/http/url.rs: `path_of`), written again here because a call
-// into wasm costs ~0.1 ms of CPU (docs/benchmarks.md). tests/route-rules.json
-// is written from the Rust rules by a Rust test, and
+// What the page worker decides without entering wasm, and where its origin is.
+//
+// Which requests Tailor never personalizes is Rust's rule (src/route/mod.rs:
+// `route`, `STATIC_EXTENSIONS`; src/http/url.rs: `path_of`), written again
+// here because a call into wasm costs ~0.1 ms of CPU (docs/benchmarks.md):
+// tests/route-rules.json is written from the Rust rules by a Rust test, and
 // tests/e2e/fast-path.test.mjs holds this module to every case in it.
+//
+// Where the origin is (`toOrigin`) is written only here: the entry point's
+// fast path, its fallback for a trapped instance, and the Rust page path
+// (src/worker/page.rs) all send requests to the origin through it.
 
 /** `STATIC_EXTENSIONS` in src/route/mod.rs. */
 export const STATIC_EXTENSIONS = new Set([
@@ -35,14 +39,14 @@ export function pathOf(url) {
   return end < 0 ? url.slice(slash) : url.slice(slash, slash + end);
 }
 
-/** `origin` in src/route/mod.rs: `{ url }`, `{ assets: true }` or `{ route: true }`. */
+/** The origin: `ORIGIN_URL` (`{ url }`, no trailing `/`), else the `ASSETS` binding, else the route's own. */
 export function originOf(originUrl, assetsBound) {
   const base = (originUrl ?? '').replace(/\/+$/, '');
   if (base) return { url: base };
   return assetsBound ? { assets: true } : { route: true };
 }
 
-/** `rebased` in src/route/mod.rs: the base, then the request's path and query. */
+/** The URL a request for `url` goes to at origin `base`: the base, then the request's path and query. */
 export function rebased(base, url) {
   const scheme = url.indexOf('://');
   const slash = url.indexOf('/', scheme < 0 ? 0 : scheme + 3);
@@ -50,7 +54,7 @@ export function rebased(base, url) {
   return base + rest;
 }
 
-/** The request sent to the origin as src/worker/origin.rs sends it. */
+/** Sends `request` to the origin (redirects are passed back, not followed). */
 export function toOrigin(request, env) {
   const origin = originOf(env.ORIGIN_URL, Boolean(env.ASSETS));
   if (origin.url) {

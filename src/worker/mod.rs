@@ -8,7 +8,7 @@
 //! alone carries the HTML sanitizer and KV write access.
 
 mod bindings;
-mod http;
+mod io;
 mod regex;
 mod vars;
 
@@ -16,8 +16,6 @@ mod vars;
 mod control;
 #[cfg(all(feature = "fault-injection", not(feature = "control")))]
 mod fault;
-#[cfg(not(feature = "control"))]
-mod origin;
 #[cfg(not(feature = "control"))]
 mod page;
 #[cfg(not(feature = "control"))]

@@ -5,19 +5,22 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
-use web_sys::{Headers, Request, Response, ResponseInit};
+use js_sys::Array;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Request, Response};
 use worker::{event, Context, Env};
 
-use super::http::{describe, read_body, to_response, with_headers};
-use super::origin::{fetch_binding, Origin};
-use super::platform::{WebResponseHead, WorkerPlatform, CONTROL_BINDING};
+use super::io::{
+    binding, describe, edge_context, forward, read_body, read_headers, settle, strings, to_origin,
+    to_response, with_headers,
+};
+use super::platform::{WorkerPlatform, CONTROL_BINDING};
 use super::rewriter;
 use super::vars::ParsedVars;
 use crate::config::{Config, VARS};
 use crate::edge::{Disposition, Edge, Isolate};
-use crate::http::{self, path_of};
-use crate::route::{self, EdgeContext, Route};
+use crate::http::{self, path_of, HeaderEdit, ResponseHead};
+use crate::route::{self, EdgeContext, Route, DEV_OVERRIDE_HEADERS, REQUEST_HEADERS};
 
 thread_local! {
     static ISOLATE: Rc<Isolate> = Rc::new(Isolate::new());
@@ -37,52 +40,86 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     let served = match route {
         Route::PassThrough(_) => pass_through(&req, &env).await,
         Route::Control => forward_to_control(&req, &env).await,
-        Route::Page => page(&req, &env, ctx, method, url).await,
-        endpoint => {
+        route => {
             let config = CONFIG.with(|parsed| parsed.get(&env, VARS, |var| Config::from_vars(var)));
             let request = read_request(&req, method, url, &config);
-            let body = match endpoint.body_limit() {
-                Some(max) => read_body(&req, max).await,
-                None => None,
-            };
             let isolate = ISOLATE.with(Rc::clone);
             let edge = Edge::new(
                 &config,
                 &isolate,
                 WorkerPlatform::new(&env, Rc::new(ctx), &config),
             );
-            to_response(&edge.endpoint(&endpoint, &request, body).await)
+            if route == Route::Page {
+                page(&req, &env, &edge, &request).await
+            } else {
+                let body = match route.body_limit().and_then(|max| u32::try_from(max).ok()) {
+                    Some(max) => settle(read_body(&req, max))
+                        .await
+                        .ok()
+                        .and_then(|b| b.as_string()),
+                    None => None,
+                };
+                to_response(&edge.endpoint(&route, &request, body).await)
+            }
         }
     };
     // Only the origin (or the control worker) failing gets here.
     Ok(served.or_else(|error| {
         worker::console_error!("tailor: the origin could not be reached: {}", describe(&error));
-        bad_gateway()
+        to_response(&http::Response::new(
+            502,
+            "text/plain; charset=utf-8",
+            "Bad gateway: the origin could not be reached.\n".to_owned(),
+        ))
     })?)
 }
 
 /// The origin's response, untouched.
 async fn pass_through(req: &Request, env: &Env) -> Result<Response, JsValue> {
-    Origin::from_env(env).fetch(req)?.await
+    settle(to_origin(req, env.as_ref())?)
+        .await
+        .map(JsCast::unchecked_into)
 }
 
 /// The core's view of the request: the headers it reads and `request.cf`.
 fn read_request(req: &Request, method: String, url: String, config: &Config) -> route::Request {
-    let headers = req.headers();
-    let cf = js_sys::Reflect::get(req, &"cf".into())
-        .ok()
-        .filter(JsValue::is_object);
-    let cf_value = |name: &str| {
-        cf.as_ref()
-            .and_then(|cf| js_sys::Reflect::get(cf, &name.into()).ok())
-    };
+    let names = REQUEST_HEADERS.iter().chain(&DEV_OVERRIDE_HEADERS).copied();
+    let values = read_headers(req, strings(names.clone()));
+    let read: Vec<(&str, Option<String>)> = names.zip(values.iter().map(|v| v.as_string())).collect();
+    let header = |name: &str| read.iter().find(|(n, _)| *n == name).and_then(|(_, v)| v.clone());
+    let cf = edge_context(req);
     let edge = EdgeContext {
-        country: cf_value("country").and_then(|v| v.as_string()),
-        asn: cf_value("asn").and_then(|v| v.as_f64()),
-        as_organization: cf_value("asOrganization").and_then(|v| v.as_string()),
+        country: cf.get(0).as_string(),
+        asn: cf.get(1).as_f64(),
+        as_organization: cf.get(2).as_string(),
     };
-    let header = |name: &str| headers.get(name).ok().flatten();
     route::Request::read(method, url, &header, edge, config.dev_overrides)
+}
+
+/// The status and headers of a `web_sys::Response`.
+struct Head<'a>(&'a Response);
+
+impl ResponseHead for Head<'_> {
+    fn status(&self) -> u16 {
+        self.0.status()
+    }
+
+    fn header(&self, name: &str) -> Option<String> {
+        self.0.headers().get(name).ok().flatten()
+    }
+}
+
+/// Header edits as `[op, name, value]` triples for `io.mjs`.
+fn edits(headers: &[HeaderEdit]) -> Array {
+    let triple = |op, name, value: &str| JsValue::from(strings([op, name, value]));
+    headers
+        .iter()
+        .map(|edit| match edit {
+            HeaderEdit::Set(name, value) => triple("set", name, value),
+            HeaderEdit::Append(name, value) => triple("append", name, value),
+            HeaderEdit::Remove(name) => triple("remove", name, ""),
+        })
+        .collect()
 }
 
 /// A page: the origin request is sent first, the core's work runs while it
@@ -90,57 +127,45 @@ fn read_request(req: &Request, method: String, url: String, config: &Config) -> 
 async fn page(
     req: &Request,
     env: &Env,
-    ctx: Context,
-    method: String,
-    url: String,
+    edge: &Edge<'_, WorkerPlatform>,
+    request: &route::Request,
 ) -> Result<Response, JsValue> {
-    let config = CONFIG.with(|parsed| parsed.get(env, VARS, |var| Config::from_vars(var)));
-    let request = read_request(req, method, url, &config);
-    let isolate = ISOLATE.with(Rc::clone);
-    let edge = Edge::new(&config, &isolate, WorkerPlatform::new(env, Rc::new(ctx), &config));
-    let origin = Origin::from_env(env).fetch(req)?;
-    let (response, prepared) = edge.page(&request, origin).await;
-    let response = response?;
-    Ok(
-        match edge.respond(&request, prepared, &WebResponseHead(&response)) {
-            Disposition::PassThrough => response,
-            Disposition::Annotate { headers } => with_headers(&response, &headers).unwrap_or(response),
-            Disposition::Rewrite { plan, headers } => {
-                let Ok(edited) = with_headers(&response, &headers) else {
-                    return Ok(response);
-                };
-                #[cfg(feature = "fault-injection")]
-                let edited = super::fault::trap_in_stream(req, edited)?;
-                if request.is_head() || edited.body().is_none() {
-                    edited
-                } else {
-                    rewriter::apply(&plan, &edited, config.rewrite_guard).unwrap_or(edited)
-                }
+    // Sent now, before any of the core's I/O is awaited.
+    let origin = settle(to_origin(req, env.as_ref())?);
+    let (response, prepared) = edge.page(request, origin).await;
+    let response: Response = response?.unchecked_into();
+    Ok(match edge.respond(request, prepared, &Head(&response)) {
+        Disposition::PassThrough => response,
+        Disposition::Annotate { headers } => with_headers(&response, edits(&headers)).unwrap_or(response),
+        Disposition::Rewrite { plan, headers } => {
+            let Ok(edited) = with_headers(&response, edits(&headers)) else {
+                return Ok(response);
+            };
+            #[cfg(feature = "fault-injection")]
+            let edited = super::fault::trap_in_stream(req, edited)?;
+            if request.is_head() || edited.body().is_none() {
+                edited
+            } else {
+                rewriter::apply(&plan, &edited, edge.config.rewrite_guard).unwrap_or(edited)
             }
-        },
-    )
+        }
+    })
 }
 
 /// Publish and rollback run in the control worker, which holds the
 /// sanitizer and KV write access; the request goes there unchanged, so its
 /// signature still covers the same method, path and body.
 async fn forward_to_control(req: &Request, env: &Env) -> Result<Response, JsValue> {
-    let Some(control) = fetch_binding(env, CONTROL_BINDING) else {
+    let Some(control) = binding(env.as_ref(), CONTROL_BINDING) else {
         let refusal = "publishing is not enabled on this worker: bind the control worker as CONTROL";
         return to_response(&http::Response::error(404, refusal));
     };
-    control.send(req).await.or_else(|error| {
+    let sent = match forward(&control, req) {
+        Ok(call) => settle(call).await,
+        Err(error) => Err(error),
+    };
+    sent.map(JsCast::unchecked_into).or_else(|error| {
         worker::console_error!("tailor: control worker failed: {}", describe(&error));
         to_response(&http::Response::error(502, "the control worker did not answer"))
     })
-}
-
-fn bad_gateway() -> Result<Response, JsValue> {
-    let headers = Headers::new()?;
-    headers.set("content-type", "text/plain; charset=utf-8")?;
-    headers.set("cache-control", "no-store")?;
-    let init = ResponseInit::new();
-    init.set_status(502);
-    init.set_headers(&headers);
-    Response::new_with_opt_str_and_init(Some("Bad gateway: the origin could not be reached.\n"), &init)
 }

@@ -4,38 +4,25 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::prelude::*;
+use js_sys::Object;
 
-use crate::targeting::{CompiledRegex, RegexEngine};
-
-#[wasm_bindgen]
-extern "C" {
-    /// The global `RegExp`.
-    #[wasm_bindgen(js_name = RegExp)]
-    type JsRegExp;
-    /// `new RegExp(pattern, flags)`, which throws on an invalid pattern.
-    #[wasm_bindgen(constructor, js_class = "RegExp", catch)]
-    fn new(pattern: &str, flags: &str) -> Result<JsRegExp, JsValue>;
-    /// `RegExp.prototype.test`.
-    #[wasm_bindgen(method, js_class = "RegExp", catch)]
-    fn test(this: &JsRegExp, text: &str) -> Result<bool, JsValue>;
-}
+use super::io::{reg_exp, reg_exp_test};
+use crate::platform::{CompiledRegex, RegexEngine};
 
 /// The platform's `RegExp`.
 pub struct JsRegex;
 
-struct Compiled(JsRegExp);
+struct Compiled(Object);
 
 impl CompiledRegex for Compiled {
     fn is_match(&self, text: &str) -> bool {
-        self.0.test(text).unwrap_or(false)
+        reg_exp_test(&self.0, text)
     }
 }
 
 fn compile(pattern: &str, flags: &str) -> Result<Rc<dyn CompiledRegex>, String> {
-    JsRegExp::new(pattern, flags)
-        .map(|re| Rc::new(Compiled(re)) as Rc<dyn CompiledRegex>)
-        .map_err(|_| "not a valid JavaScript regular expression".to_owned())
+    let re = reg_exp(pattern, flags).ok_or("not a valid JavaScript regular expression")?;
+    Ok(Rc::new(Compiled(re)))
 }
 
 impl RegexEngine for JsRegex {

@@ -1,8 +1,7 @@
-//! A configuration parsed from `wrangler.toml` vars once per isolate: parsing
-//! derives keys (HKDF), and even reading the vars costs ~2 µs each in wasm,
-//! so neither happens per request. workerd hands every request the same
-//! `env` object; a different one (a new deploy reusing the isolate) has its
-//! vars read again, and parsed again if they changed.
+//! A configuration from `wrangler.toml` vars, once per isolate: workerd
+//! hands every request the same `env` object, so the vars are read (~2 µs
+//! each in wasm) only for a new one, and parsed only when their values
+//! changed ([`ParsedOnce`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,34 +10,24 @@ use js_sys::Object;
 use wasm_bindgen::JsValue;
 use worker::Env;
 
-use crate::config::ConfigWarning;
+use crate::config::{ConfigWarning, ParsedOnce};
 
-/// The values of the vars, in the order of their names.
-type Values = Vec<Option<String>>;
-
-struct Parsed<T> {
-    /// The `env` object the values were read from.
-    env: JsValue,
-    values: Values,
-    config: Rc<T>,
-}
-
-/// The last configuration parsed, and what it was parsed from.
+/// The configuration last read, and the `env` object it was read from.
 pub struct ParsedVars<T> {
-    last: RefCell<Option<Parsed<T>>>,
+    env: RefCell<Option<(JsValue, Rc<T>)>>,
+    parsed: ParsedOnce<T>,
 }
 
 impl<T> ParsedVars<T> {
-    /// Nothing parsed yet.
+    /// Nothing read yet.
     pub const fn new() -> Self {
         Self {
-            last: RefCell::new(None),
+            env: RefCell::new(None),
+            parsed: ParsedOnce::new(),
         }
     }
 
-    /// The configuration for `env`'s values of `names`: the cached one for
-    /// the same `env` object or the same values, else `parse`d anew (its
-    /// warnings logged).
+    /// The configuration for `env`'s values of `names` (warnings logged).
     pub fn get(
         &self,
         env: &Env,
@@ -46,45 +35,19 @@ impl<T> ParsedVars<T> {
         parse: impl FnOnce(&dyn Fn(&str) -> Option<String>) -> (T, Vec<ConfigWarning>),
     ) -> Rc<T> {
         let env_value: &JsValue = env.as_ref();
-        if let Some(last) = self
-            .last
-            .borrow()
-            .as_ref()
-            .filter(|l| Object::is(&l.env, env_value))
-        {
-            return last.config.clone();
+        if let Some((seen, config)) = self.env.borrow().as_ref() {
+            if Object::is(seen, env_value) {
+                return config.clone();
+            }
         }
-        let values: Values = names
+        let values = names
             .iter()
             .map(|name| env.var(name).ok().map(|v| v.to_string()))
             .collect();
-        let unchanged = self
-            .last
-            .borrow()
-            .as_ref()
-            .filter(|l| l.values == values)
-            .map(|l| l.config.clone());
-        let config = match unchanged {
-            Some(config) => config,
-            None => {
-                let var = |name: &str| {
-                    names
-                        .iter()
-                        .position(|n| *n == name)
-                        .and_then(|i| values.get(i).cloned().flatten())
-                };
-                let (config, warnings) = parse(&var);
-                for warning in &warnings {
-                    worker::console_warn!("tailor: {}", warning);
-                }
-                Rc::new(config)
-            }
-        };
-        *self.last.borrow_mut() = Some(Parsed {
-            env: env_value.clone(),
-            values,
-            config: config.clone(),
+        let config = self.parsed.get(names, values, parse, |warning| {
+            worker::console_warn!("tailor: {}", warning)
         });
+        *self.env.borrow_mut() = Some((env_value.clone(), config.clone()));
         config
     }
 }

@@ -34,10 +34,10 @@ test('paths are read from URLs as Rust reads them', () => {
   for (const { url, path } of RULES.pathOf) assert.equal(pathOf(url), path, url);
 });
 
-test('the origin and the URL a request is sent to there are chosen as in Rust', () => {
-  for (const { originUrl, assets, target, rebases = [] } of RULES.origins) {
-    const chosen = originOf(originUrl ?? undefined, assets);
-    assert.deepEqual(chosen, target, JSON.stringify({ originUrl, assets }));
-    for (const { url, rebased: expected } of rebases) assert.equal(rebased(chosen.url, url), expected, url);
-  }
+test('the origin is ORIGIN_URL, else the ASSETS binding, else the route, and a request keeps its path and query there', () => {
+  assert.deepEqual(originOf('https://origin.example///', true), { url: 'https://origin.example' });
+  assert.deepEqual(originOf('', true), { assets: true });
+  assert.deepEqual(originOf(undefined, false), { route: true });
+  assert.equal(rebased('https://o.example', 'https://site.example/p?q=1#f'), 'https://o.example/p?q=1');
+  assert.equal(rebased('https://o.example', 'http://127.0.0.1:8787'), 'https://o.example/');
 });
