@@ -26,16 +26,22 @@ use tailor_edge::config::Config;
 use tailor_edge::edge::{dispose, Disposition, Edge, Isolate};
 use tailor_edge::events::aggregate::{aggregate, apply_to_source, Stats};
 use tailor_edge::platform::fakes::{ManualClock, MemoryKv, MemoryPlatform, MemoryResponse, NeverTimer};
+use tailor_edge::platform::Clock;
 use tailor_edge::profile::{sign, verify, Profile, ProfileSettings, Rejection};
 use tailor_edge::publish::{clean_html, prepare, signature, PUBLISH_PATH, ROLLBACK_PATH};
 use tailor_edge::rewrite::native;
 use tailor_edge::route::Request;
 use tailor_edge::targeting::NativeRegex;
 
-fn now_ms() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_millis() as f64)
+/// The system's clock (the CLI runs natively).
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> f64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_millis() as f64)
+    }
 }
 
 #[derive(Parser)]
@@ -347,7 +353,7 @@ fn profile_command(command: ProfileCommand) -> Result<(), String> {
                     .ok_or(format!("no key `{kid}` in TAILOR_PROFILE_KEYS"))?,
                 None => settings.keys.current().ok_or("no keys")?,
             };
-            let now = (now_ms() / 1000.0) as u64;
+            let now = SystemClock.now_s();
             let mut profile = Profile {
                 i: now,
                 e: now + ttl,
@@ -384,7 +390,7 @@ fn profile_command(command: ProfileCommand) -> Result<(), String> {
         }
         ProfileCommand::Verify { cookie } => {
             let settings = profile_settings()?;
-            let now = (now_ms() / 1000.0) as u64;
+            let now = SystemClock.now_s();
             match verify(&cookie, &settings.keys, &settings.cookie_name, now) {
                 Ok(verified) => {
                     let out = serde_json::json!({ "kid": verified.kid, "profile": verified.profile });
@@ -477,7 +483,7 @@ fn send_signed(base: &str, path: &str, body: Vec<u8>) -> Result<(), String> {
     let mut id = [0u8; 16];
     getrandom::fill(&mut id).map_err(|e| format!("no randomness: {e}"))?;
     let id = hex::encode(id);
-    let timestamp = (now_ms() / 1000.0) as u64;
+    let timestamp = SystemClock.now_s();
     let signature = secrets
         .iter()
         .map(|secret| signature::sign(secret, &id, timestamp, "POST", path, &body))
@@ -552,7 +558,7 @@ fn render(page: &Path, catalog: &Path, path: &str, cookie: Option<&str>, gpc: bo
     // Rendering shows the catalog's own fragments: no generator is called,
     // and nothing in memory is slower than the budget.
     let mut platform = MemoryPlatform::new(kv, &NativeRegex).with_timer(NeverTimer);
-    platform.clock = ManualClock::at(now_ms());
+    platform.clock = ManualClock::at(SystemClock.now_ms());
     let isolate = Isolate::new();
     let edge = Edge::new(&config, &isolate, platform);
     let prepared = futures_executor::block_on(edge.prepare(&request, edge.now_ms()));
