@@ -3,6 +3,7 @@
 //! error page. The table of every var lives in `docs/configuration.md`.
 
 use crate::budget::DEFAULT_BUDGET_MS;
+use crate::consent::{ConsentSettings, CookieFormat, DefaultRule};
 use crate::fragments::FragmentCache;
 use crate::profile::{Key, KeyRing, PreviewKeys, ProfileSettings, Purpose, DEFAULT_COOKIE_NAME};
 
@@ -36,6 +37,10 @@ pub const VARS: &[&str] = &[
     "TAILOR_GENERATOR_TIMEOUT_MS",
     "TAILOR_EVENTS_URL",
     "TAILOR_REWRITE_GUARD",
+    "TAILOR_CONSENT_DEFAULT",
+    "TAILOR_CONSENT_COOKIE",
+    "TAILOR_CONSENT_FORMAT",
+    "TAILOR_CONTEXT_PERSONALIZATION",
 ];
 
 /// Settings of one worker deployment.
@@ -78,6 +83,9 @@ pub struct Config {
     /// `TAILOR_STATE_KEY` (a secret): signs the edge's state cookie
     /// (behavioral signals); without it no signals are kept.
     pub state_key: Option<Key>,
+    /// Derived from `TAILOR_STATE_KEY` too: signs the edge's id cookie;
+    /// without it anonymous visitors get no id (and no experiments).
+    pub id_key: Option<Key>,
     /// `TAILOR_FIRMOGRAPHICS`: `on` lets the catalog's network → label
     /// document label first-time visitors. Off by default.
     pub firmographics: bool,
@@ -108,6 +116,7 @@ impl Default for Config {
             ofrep_keys: Vec::new(),
             ofrep_cors_origins: Vec::new(),
             state_key: None,
+            id_key: None,
             firmographics: false,
             dev_overrides: false,
             rewrite_guard: true,
@@ -257,10 +266,16 @@ impl Config {
         config.generator_url = http_url("TAILOR_GENERATOR_URL", "no generator is called");
         config.events_url = http_url("TAILOR_EVENTS_URL", "no events are sent");
         config.firmographics = var("TAILOR_FIRMOGRAPHICS").is_some_and(|v| v.trim() == "on");
+        read_consent(&var, &mut config.profile.consent, &mut warnings);
         config.dev_overrides = var("TAILOR_DEV_OVERRIDES").is_some_and(|v| v.trim() == "on");
         if let Some(secret) = var("TAILOR_STATE_KEY").filter(|k| !k.trim().is_empty()) {
-            match Key::derive("state", secret.trim(), Purpose::EdgeState) {
-                Ok(key) => config.state_key = Some(key),
+            let keys = Key::derive("state", secret.trim(), Purpose::EdgeState)
+                .and_then(|state| Ok((state, Key::derive("id", secret.trim(), Purpose::EdgeId)?)));
+            match keys {
+                Ok((state, id)) => {
+                    config.state_key = Some(state);
+                    config.id_key = Some(id);
+                }
                 Err(e) => warnings.push(warning("TAILOR_STATE_KEY", e.to_string())),
             }
         }
@@ -274,6 +289,60 @@ impl Config {
     /// A fragment cache sized by this configuration.
     pub fn fragment_cache(&self) -> std::rc::Rc<FragmentCache> {
         std::rc::Rc::new(FragmentCache::with_capacity(self.fragment_cache_bytes))
+    }
+}
+
+/// `TAILOR_CONSENT_DEFAULT`, `TAILOR_CONSENT_COOKIE`, `TAILOR_CONSENT_FORMAT`
+/// and `TAILOR_CONTEXT_PERSONALIZATION` (see [`crate::consent`]).
+fn read_consent(
+    var: &impl Fn(&str) -> Option<String>,
+    consent: &mut ConsentSettings,
+    warnings: &mut Vec<ConfigWarning>,
+) {
+    if let Some(text) = var("TAILOR_CONSENT_DEFAULT").filter(|t| !t.trim().is_empty()) {
+        match DefaultRule::parse(&text) {
+            Some(rule) => consent.default = rule,
+            None => warnings.push(warning(
+                "TAILOR_CONSENT_DEFAULT",
+                "must be `granted`, `denied`, or either with ` except ` and country codes (`EEA` for its countries); consent stays denied by default",
+            )),
+        }
+    }
+    // `None`: a format named but not known (the cookie is then not read).
+    let format = match var("TAILOR_CONSENT_FORMAT").filter(|t| !t.trim().is_empty()) {
+        None => Some(CookieFormat::Letters),
+        Some(name) => CookieFormat::parse(&name).or_else(|| {
+            warnings.push(warning(
+                "TAILOR_CONSENT_FORMAT",
+                "must be `letters`, `json` or `tcf`; the consent cookie is not read",
+            ));
+            None
+        }),
+    };
+    if let Some(name) = var("TAILOR_CONSENT_COOKIE").filter(|n| !n.trim().is_empty()) {
+        let name = name.trim().to_owned();
+        let valid = name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"=;,\"".contains(&b));
+        if !valid {
+            warnings.push(warning(
+                "TAILOR_CONSENT_COOKIE",
+                "not a cookie name; the consent cookie is not read",
+            ));
+        } else if let Some(format) = format {
+            consent.cookie = Some((name, format));
+        }
+    }
+    if let Some(mode) = var("TAILOR_CONTEXT_PERSONALIZATION") {
+        match mode.trim() {
+            "on" => consent.context_personalization = true,
+            "off" => consent.context_personalization = false,
+            _ => warnings.push(warning(
+                "TAILOR_CONTEXT_PERSONALIZATION",
+                "must be `on` or `off`; it stays `on`",
+            )),
+        }
     }
 }
 
@@ -440,5 +509,43 @@ mod tests {
         let changed = get([Some("other"), None]);
         assert_eq!(changed.site.as_deref(), Some("other"));
         assert_eq!(changed.budget_ms, DEFAULT_BUDGET_MS);
+    }
+
+    #[test]
+    fn consent_is_denied_until_configured_and_bad_values_keep_it_so() {
+        let (config, warnings) = Config::from_vars(|_| None);
+        assert!(warnings.is_empty());
+        let consent = &config.profile.consent;
+        assert!(
+            !consent.default.grants(Some("US"))
+                && consent.context_personalization
+                && consent.cookie.is_none()
+        );
+        let vars = |name: &str| match name {
+            "TAILOR_CONSENT_DEFAULT" => Some("granted except EEA,GB".to_owned()),
+            "TAILOR_CONSENT_COOKIE" => Some("euconsent-v2".to_owned()),
+            "TAILOR_CONSENT_FORMAT" => Some("tcf".to_owned()),
+            "TAILOR_CONTEXT_PERSONALIZATION" => Some("off".to_owned()),
+            _ => None,
+        };
+        let (config, warnings) = Config::from_vars(vars);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let consent = &config.profile.consent;
+        assert!(consent.default.grants(Some("US")) && !consent.default.grants(Some("DE")));
+        assert_eq!(consent.cookie, Some(("euconsent-v2".into(), CookieFormat::Tcf)));
+        assert!(!consent.context_personalization);
+        let bad = |name: &str| match name {
+            "TAILOR_CONSENT_DEFAULT" => Some("yes".to_owned()),
+            "TAILOR_CONSENT_COOKIE" => Some("consent".to_owned()),
+            "TAILOR_CONSENT_FORMAT" => Some("xml".to_owned()),
+            _ => None,
+        };
+        let (config, warnings) = Config::from_vars(bad);
+        assert_eq!(warnings.len(), 2);
+        assert!(!config.profile.consent.default.grants(Some("US")));
+        assert_eq!(
+            config.profile.consent.cookie, None,
+            "a cookie in an unknown format is not read"
+        );
     }
 }

@@ -43,6 +43,7 @@ pub mod api;
 pub mod budget;
 pub mod catalog;
 pub mod config;
+pub mod consent;
 pub mod decide;
 pub mod edge;
 pub mod events;

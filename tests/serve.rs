@@ -24,6 +24,8 @@ fn demo() -> World {
     let mut world = World::new(demo_kv());
     world.config.site = Some("demo".into());
     world.config.state_key = Some(Key::derive("s1", STATE_SECRET, Purpose::EdgeState).unwrap());
+    world.config.id_key = Some(Key::derive("id", STATE_SECRET, Purpose::EdgeId).unwrap());
+    world.config.profile.consent.default = tailor_edge::consent::DefaultRule::parse("granted").unwrap();
     world.platform.events = Some(MemoryEvents::new());
     world
 }
@@ -36,7 +38,11 @@ fn with_cookie(mut req: Request, cookie: &str) -> Request {
 /// A page view: the `__Host-tailor_state` value it sets, if any.
 fn view(world: &World, path: &str, cookie: &str) -> Option<String> {
     let prepared = world.prepare_for(&with_cookie(get(path), cookie));
-    let set = prepared.decided.set_cookie?;
+    let set = prepared
+        .decided
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-tailor_state="))?;
     Some(set.split(';').next().unwrap().to_owned())
 }
 

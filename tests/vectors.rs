@@ -238,12 +238,50 @@ fn generate() -> Value {
     }
     json!({
         "format": "tailor-profile-cookie-v1-vectors",
+        "edge_id": edge_id_vectors(),
         "cookie_name": DEFAULT_COOKIE_NAME,
         "keys": [ { "kid": CURRENT.0, "secret": CURRENT.1 }, { "kid": PREVIOUS.0, "secret": PREVIOUS.1 } ],
         "now": NOW,
         "sign": sign_vectors,
         "verify": verify_vectors,
     })
+}
+
+/// What an origin reads of the edge's id cookie (to carry it over as `bid`).
+fn edge_id_vectors() -> Value {
+    let id_key = Key::derive("id", CURRENT.1, Purpose::EdgeId).unwrap();
+    let (id, value) = tailor_edge::visitor::id::mint([42; 16], &id_key);
+    let tag = value.rsplit('.').next().unwrap().to_owned();
+    let cases: Vec<(&str, String)> = vec![
+        ("alone", format!("__Host-tailor_id={value}")),
+        (
+            "among-others",
+            format!("a=1; __Host-tailor_id={value}; __Host-tailor_profile=x"),
+        ),
+        ("absent", "a=1; b=2".to_owned()),
+        (
+            "sent-twice",
+            format!("__Host-tailor_id={value}; __Host-tailor_id={value}"),
+        ),
+        ("other-version", format!("__Host-tailor_id=v2.{id}.{tag}")),
+        ("short-id", format!("__Host-tailor_id=v1.{}.{tag}", &id[1..])),
+        (
+            "bad-character",
+            format!("__Host-tailor_id=v1.{}*.{tag}", &id[1..]),
+        ),
+        ("no-tag", format!("__Host-tailor_id=v1.{id}")),
+        ("extra-part", format!("__Host-tailor_id={value}.x")),
+        ("name-prefix-only", format!("x__Host-tailor_id={value}")),
+    ];
+    let vectors: Vec<Value> = cases
+        .into_iter()
+        .map(|(name, header)| {
+            let id = tailor_edge::visitor::id::carried_over(Some(&header));
+            json!({ "name": name, "cookie_header": header, "id": id })
+        })
+        .collect();
+    assert_eq!(vectors[0]["id"], id.as_str());
+    Value::Array(vectors)
 }
 
 fn flip_at(s: &str, at: usize) -> String {

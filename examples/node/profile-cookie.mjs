@@ -308,6 +308,27 @@ export function setCookieHeader(value, { cookieName = DEFAULT_COOKIE_NAME, maxAg
   return `${cookieName}=${value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=${maxAge}`;
 }
 
+/** The edge's id cookie (`docs/profile-cookie.md#the-edges-id`). */
+export const EDGE_ID_COOKIE = '__Host-tailor_id';
+const EDGE_ID_RE = /^v1\.([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The edge's pseudonymous id from a request's Cookie header, to carry over
+ * as the profile's `bid` when the origin mints a profile (so a visitor keeps
+ * their experiment arms), or null. The tag is the edge's and cannot be
+ * checked here; a cookie sent twice is no id.
+ */
+export function edgeIdFromCookieHeader(cookieHeader) {
+  if (typeof cookieHeader !== 'string') return null;
+  const values = cookieHeader
+    .split(';')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair.startsWith(`${EDGE_ID_COOKIE}=`))
+    .map((pair) => pair.slice(EDGE_ID_COOKIE.length + 1));
+  if (values.length !== 1) return null;
+  return EDGE_ID_RE.exec(values[0])?.[1] ?? null;
+}
+
 /** A new random secret: 32 bytes, base64url without padding. */
 export function generateSecret() {
   return randomBytes(32).toString('base64url');

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { deriveKey, setCookieHeader, sign, verify } from './profile-cookie.mjs';
+import { deriveKey, edgeIdFromCookieHeader, setCookieHeader, sign, verify } from './profile-cookie.mjs';
 
 const VECTORS_PATH = fileURLToPath(new URL('../../tests/vectors/profile-cookie.json', import.meta.url));
 const vectors = existsSync(VECTORS_PATH) ? JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) : null;
@@ -44,6 +44,11 @@ function signRaw(payload, { kid = 'k2026a', secret = SECRET, cookieName = '__Hos
 }
 
 describe('shared vectors (tests/vectors/profile-cookie.json)', { skip: NO_VECTORS }, () => {
+  test('the edge id is read from a Cookie header as the edge writes it', () => {
+    assert.ok(vectors.edge_id.length >= 5);
+    for (const v of vectors.edge_id) assert.equal(edgeIdFromCookieHeader(v.cookie_header), v.id, v.name);
+  });
+
   test('format', () => {
     assert.equal(vectors.format, 'tailor-profile-cookie-v1-vectors');
     assert.ok(vectors.sign.length > 0 && vectors.verify.length > 0);

@@ -326,6 +326,28 @@ def set_cookie_header(value: str, *, cookie_name: str = DEFAULT_COOKIE_NAME, max
     return f"{cookie_name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}"
 
 
+EDGE_ID_COOKIE = "__Host-tailor_id"
+_EDGE_ID_RE = re.compile(r"v1\.([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}")
+
+
+def edge_id_from_cookie_header(cookie_header: str | None) -> str | None:
+    """The edge's pseudonymous id from a request's Cookie header, to carry
+    over as the profile's ``bid`` (docs/profile-cookie.md, "The edge's id"),
+    or None. The tag is the edge's and cannot be checked here; a cookie sent
+    twice is no id."""
+    if not isinstance(cookie_header, str):
+        return None
+    values = [
+        pair.strip()[len(EDGE_ID_COOKIE) + 1 :]
+        for pair in cookie_header.split(";")
+        if pair.strip().startswith(EDGE_ID_COOKIE + "=")
+    ]
+    if len(values) != 1:
+        return None
+    match = _EDGE_ID_RE.fullmatch(values[0])
+    return match.group(1) if match else None
+
+
 def generate_secret() -> str:
     """A new random secret: 32 bytes, base64url without padding."""
     return _b64url_encode(secrets.token_bytes(32))

@@ -74,6 +74,12 @@ class SharedVectorsTest(unittest.TestCase):
         with open(VECTORS_PATH, encoding="utf-8") as f:
             cls.vectors = json.load(f)
 
+    def test_edge_id_vectors(self):
+        self.assertGreaterEqual(len(self.vectors["edge_id"]), 5)
+        for v in self.vectors["edge_id"]:
+            with self.subTest(v["name"]):
+                self.assertEqual(pc.edge_id_from_cookie_header(v["cookie_header"]), v["id"])
+
     def test_format(self):
         self.assertEqual(self.vectors["format"], "tailor-profile-cookie-v1-vectors")
         self.assertTrue(self.vectors["sign"])

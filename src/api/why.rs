@@ -6,6 +6,8 @@ use super::html::esc;
 use crate::edge::Decided;
 use crate::http::{query, Response};
 use crate::profile::preview::OPT_OUT_COOKIE;
+use crate::signals::STATE_COOKIE;
+use crate::visitor::id;
 
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1c2430}\
 h1{font-size:1.6rem}li{margin:.5rem 0}button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:1px solid #888;cursor:pointer}\
@@ -67,13 +69,20 @@ pub fn why_page(decided: &Decided) -> Response {
     Response::html(body)
 }
 
-/// `POST /__tailor/why`: `choice=out` sets the opt-out cookie, `choice=in` removes it.
+/// `POST /__tailor/why`: `choice=out` sets the opt-out cookie and deletes
+/// what the edge keeps (its id and state cookies: opting back in starts a
+/// new id); `choice=in` removes the opt-out cookie.
 pub fn why_choice(form: &str, secure: bool) -> Response {
     let secure = if secure { "; Secure" } else { "" };
     match query::value(form, "choice").as_deref() {
-        Some("out") => Response::see_other("/__tailor/why").with_cookie(format!(
-            "{OPT_OUT_COOKIE}=1; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"
-        )),
+        Some("out") => Response::see_other("/__tailor/why")
+            .with_cookie(format!(
+                "{OPT_OUT_COOKIE}=1; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"
+            ))
+            .with_cookie(id::delete_cookie())
+            .with_cookie(format!(
+                "{STATE_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax"
+            )),
         Some("in") => Response::see_other("/__tailor/why").with_cookie(format!(
             "{OPT_OUT_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
         )),

@@ -51,6 +51,8 @@ fn visitor(attributes: serde_json::Value) -> Visitor {
         source: ProfileSource::Anonymous(None),
         opted_out: false,
         forced: Default::default(),
+        context_only: false,
+        consent: crate::consent::ConsentSource::Default,
     }
 }
 

@@ -10,7 +10,7 @@ use crate::platform::{Clock, Platform};
 use crate::profile::Visitor;
 use crate::route::{gates, Request};
 use crate::timing::ServerTiming;
-use crate::visitor::{identify, Page, Visit};
+use crate::visitor::{identify, Edge as VisitorEdge, Page, Visit};
 
 /// What the decisions concluded about a page, before any fragment.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,8 +32,9 @@ pub struct Decided {
     pub catalog: Option<Rc<CompiledCatalog>>,
     /// The visitor the decisions were made for.
     pub visitor: Visitor,
-    /// The edge's state cookie to set (or delete), for a personalized page.
-    pub set_cookie: Option<String>,
+    /// The edge's cookies to set (or delete), for a personalized page: its
+    /// id and its state cookie.
+    pub set_cookies: Vec<String>,
     /// What happened.
     pub outcome: Outcome,
     /// Phases and their timings.
@@ -82,7 +83,12 @@ impl<P: Platform> Edge<'_, P> {
             .as_ref()
             .filter(|_| outcome == Outcome::Personalize)
             .map(|c| c.manifest.as_ref());
-        let identified = identify(&ctx, page, self.config, manifest, visit, now_s, &mut timing);
+        let random = || self.platform.random_bytes();
+        let edge = VisitorEdge {
+            config: self.config,
+            random: &random,
+        };
+        let identified = identify(&ctx, page, &edge, manifest, visit, now_s, &mut timing);
         let decisions = match (&catalog, &outcome) {
             (Some(catalog), Outcome::Personalize) => {
                 let decisions = self.decide_for(catalog, &identified.visitor);
@@ -99,7 +105,7 @@ impl<P: Platform> Edge<'_, P> {
             decisions,
             catalog,
             visitor: identified.visitor,
-            set_cookie: identified.set_cookie,
+            set_cookies: identified.set_cookies,
             outcome,
             timing,
         }

@@ -97,7 +97,12 @@ pub fn dispose(prepared: Prepared, head: &impl ResponseHead) -> Disposition {
             HeaderEdit::Append("server-timing", timing.header_value()),
         ]
         .into_iter()
-        .chain(decided.set_cookie.map(|c| HeaderEdit::Append("set-cookie", c)))
+        .chain(
+            decided
+                .set_cookies
+                .into_iter()
+                .map(|c| HeaderEdit::Append("set-cookie", c)),
+        )
         .collect(),
     }
 }

@@ -61,8 +61,13 @@ pub struct Event {
 }
 
 /// Whether events may be recorded for this visitor at all.
+/// Events describe personalized decisions, so personalization consent is
+/// needed as well as analytics consent: with analytics alone nothing is
+/// personalized, and nothing is counted.
 pub fn trackable(visitor: &Visitor) -> bool {
     visitor.analytics_allowed
+        && visitor.personalization_allowed
+        && !visitor.context_only
         && !visitor.bot
         && !visitor.opted_out
         && visitor.forced.is_empty()

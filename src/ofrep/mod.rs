@@ -6,6 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::catalog::{sha256_hex, CompiledCatalog};
+use crate::consent::ConsentSource;
 use crate::decide::{Decision, Reason};
 use crate::http::Response;
 use crate::profile::{ProfileSource, Visitor};
@@ -141,6 +142,9 @@ pub fn server_visitor(context: &Map<String, Value>) -> Visitor {
         source: ProfileSource::Anonymous(None),
         opted_out: false,
         forced: Default::default(),
+        context_only: false,
+        // The trusted server says (or grants both when it does not).
+        consent: ConsentSource::Profile,
     }
 }
 

@@ -506,6 +506,9 @@ pub struct MemoryPlatform<T = InstantTimer> {
     pub tasks: Rc<DeferredTasks>,
     /// Lines logged.
     pub logs: Rc<RefCell<Vec<String>>>,
+    /// Random bytes drawn so far: each draw is this counter's next value,
+    /// spread by SplitMix64 (deterministic, distinct, evenly spread).
+    pub draws: Rc<Cell<u64>>,
     regex: &'static dyn RegexEngine,
 }
 
@@ -524,6 +527,7 @@ impl MemoryPlatform {
             events: None,
             tasks: Rc::new(DeferredTasks::new()),
             logs: Rc::default(),
+            draws: Rc::default(),
             regex,
         }
     }
@@ -542,6 +546,7 @@ impl<T> MemoryPlatform<T> {
             events: self.events,
             tasks: self.tasks,
             logs: self.logs,
+            draws: self.draws,
             regex: self.regex,
         }
     }
@@ -598,4 +603,19 @@ impl<T: Timer + Clone + 'static> Platform for MemoryPlatform<T> {
     fn log(&self, line: &str) {
         self.logs.borrow_mut().push(line.to_owned());
     }
+
+    fn random_bytes(&self) -> [u8; 16] {
+        let n = self.draws.get();
+        self.draws.set(n + 1);
+        let (high, low) = (splitmix64(2 * n), splitmix64(2 * n + 1));
+        ((u128::from(high) << 64) | u128::from(low)).to_le_bytes()
+    }
+}
+
+/// SplitMix64's output function: distinct inputs give distinct, evenly spread outputs.
+fn splitmix64(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }

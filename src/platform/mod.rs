@@ -221,4 +221,6 @@ pub trait Platform: Clone + 'static {
     fn regex(&self) -> &'static dyn RegexEngine;
     /// One line for the operator's log (never a cookie value or a secret).
     fn log(&self, line: &str);
+    /// 16 bytes from a cryptographically secure source, new on each call.
+    fn random_bytes(&self) -> [u8; 16];
 }

@@ -25,6 +25,8 @@ pub enum Purpose {
     PreviewSession,
     /// The edge's own state cookie (behavioral signals).
     EdgeState,
+    /// The edge's pseudonymous id cookie.
+    EdgeId,
 }
 
 impl Purpose {
@@ -35,6 +37,7 @@ impl Purpose {
             Self::PreviewForce => b"tailor preview-force",
             Self::PreviewSession => b"tailor preview-session",
             Self::EdgeState => b"tailor edge-state",
+            Self::EdgeId => b"tailor edge-id",
         }
     }
 }

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use crate::consent::{self, ConsentFacts, ConsentSettings, ConsentSource};
 use crate::http::{self, cookie_values};
 
 pub use cookie::{sign, verify, Rejection, Verified, DEFAULT_COOKIE_NAME, MAX_COOKIE_BYTES};
@@ -32,6 +33,8 @@ pub struct ProfileSettings {
     pub keys: KeyRing,
     /// Declared dimensions older than this (from `i`) count as unknown.
     pub dimension_max_age_s: u64,
+    /// How consent is read.
+    pub consent: ConsentSettings,
 }
 
 impl Default for ProfileSettings {
@@ -40,6 +43,7 @@ impl Default for ProfileSettings {
             cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
             keys: KeyRing::default(),
             dimension_max_age_s: DEFAULT_DIMENSION_MAX_AGE_S,
+            consent: ConsentSettings::default(),
         }
     }
 }
@@ -103,6 +107,11 @@ pub struct Visitor {
     pub opted_out: bool,
     /// Variants forced by the preview UI (block → variant); empty otherwise.
     pub forced: BTreeMap<String, String>,
+    /// Personalization is not granted, but the site allows variants chosen
+    /// from the request alone: nothing is kept for this visitor.
+    pub context_only: bool,
+    /// Where the visitor's consent was read.
+    pub consent: ConsentSource,
 }
 
 impl Visitor {
@@ -120,6 +129,8 @@ impl Visitor {
         }
         if !self.personalization_allowed {
             desc.push_str(" no-consent");
+        } else if self.context_only {
+            desc.push_str(" context-only");
         }
         if self.bot {
             desc.push_str(" bot");
@@ -199,16 +210,15 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
                     .collect();
                 attributes.insert("experiments".to_owned(), Value::Object(experiments));
             }
-            let consent = (profile.allows_personalization(), profile.allows_analytics());
             let source = if is_preview {
                 ProfileSource::Preview
             } else {
                 ProfileSource::Cookie { kid, stale }
             };
-            (source, consent)
+            (source, Some(profile.c))
         }
-        Ok(None) => (ProfileSource::Anonymous(None), (true, true)),
-        Err(rejection) => (ProfileSource::Anonymous(Some(rejection)), (true, true)),
+        Ok(None) => (ProfileSource::Anonymous(None), None),
+        Err(rejection) => (ProfileSource::Anonymous(Some(rejection)), None),
     };
     let device = anonymous::device(ctx.user_agent);
     let utm = anonymous::utm(ctx.query);
@@ -229,11 +239,25 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
         "visitor".to_owned(),
         json!(if returning { "returning" } else { "new" }),
     );
-    let opted_out = ctx
-        .cookie_header
-        .is_some_and(|h| cookie_values(h, preview::OPT_OUT_COOKIE).any(|v| v == "1"));
-    let personalization_allowed = consent.0 && !ctx.global_privacy_control && !opted_out;
-    let analytics_allowed = consent.1 && !ctx.global_privacy_control && !opted_out;
+    let facts = ConsentFacts {
+        cookie_header: ctx.cookie_header,
+        profile: consent.as_deref(),
+        global_privacy_control: ctx.global_privacy_control,
+        country: ctx.country,
+    };
+    let consent = if source == ProfileSource::Preview {
+        // The preview's own choice, not the site's banner in the developer's browser.
+        let no_banner = ConsentSettings {
+            cookie: None,
+            ..settings.consent.clone()
+        };
+        consent::decide(&no_banner, &facts)
+    } else {
+        consent::decide(&settings.consent, &facts)
+    };
+    let opted_out = consent.source == ConsentSource::OptOut;
+    let personalization_allowed = consent.personalization || consent.context_only;
+    let analytics_allowed = consent.analytics;
     let forced = match (
         ctx.preview,
         single_cookie(ctx.cookie_header, preview::FORCE_COOKIE),
@@ -243,7 +267,7 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
     };
     attributes.insert(
         "consent".to_owned(),
-        json!({ "personalization": personalization_allowed, "analytics": analytics_allowed }),
+        json!({ "personalization": consent.personalization, "analytics": analytics_allowed }),
     );
     Visitor {
         attributes: Value::Object(attributes),
@@ -253,6 +277,8 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
         source,
         opted_out,
         forced,
+        context_only: consent.context_only,
+        consent: consent.source,
     }
 }
 

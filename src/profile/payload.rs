@@ -59,7 +59,8 @@ pub fn is_label(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-fn is_bucketing_id(s: &str) -> bool {
+/// A bucketing id (`bid`): 8–64 of `A-Z a-z 0-9 - _`.
+pub fn is_bucketing_id(s: &str) -> bool {
     (8..=64).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')

@@ -24,7 +24,7 @@ pub const FORCE_COOKIE: &str = "tailor_force";
 /// A preview session (the key was presented).
 pub const SESSION_COOKIE: &str = "tailor_preview_session";
 /// The visitor's opt-out from personalization.
-pub const OPT_OUT_COOKIE: &str = "tailor_optout";
+pub use crate::consent::OPT_OUT_COOKIE;
 /// Most forced blocks in one token.
 pub const MAX_FORCED: usize = 32;
 

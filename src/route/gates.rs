@@ -33,6 +33,26 @@ pub fn preview_session_start<'a>(config: &'a Config, req: &Request) -> Option<&'
         .then_some(keys)
 }
 
+/// Whether a request that changes something (an opt-out, a preview
+/// setting, a beacon) comes from another site and must be refused: its
+/// `Sec-Fetch-Site` is anything but `same-origin` or `none`, or, from a
+/// browser that does not send that, its `Origin` is not the request's own
+/// (`Origin: null` included). A request with neither (a server, curl) is
+/// not a browser's cross-site request.
+pub fn cross_site(req: &Request) -> bool {
+    if let Some(site) = req.fetch_site.as_deref() {
+        return !matches!(site.trim(), "same-origin" | "none");
+    }
+    let Some(origin) = req.origin.as_deref() else {
+        return false;
+    };
+    let own = req.url.split_once("://").map(|(scheme, rest)| {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        format!("{scheme}://{authority}")
+    });
+    own.is_none_or(|own| !own.eq_ignore_ascii_case(origin.trim()))
+}
+
 /// Whether an OFREP request comes from a trusted server: it presents one
 /// of `TAILOR_OFREP_KEYS` (`X-API-Key: k` or `Authorization: Bearer k`),
 /// compared in constant time. Only such a caller may supply a whole

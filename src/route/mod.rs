@@ -105,6 +105,15 @@ pub enum Api {
 }
 
 impl Api {
+    /// Whether the endpoint changes something for the visitor or the site
+    /// (cross-site requests to it are refused).
+    pub fn changes_state(self) -> bool {
+        matches!(
+            self,
+            Self::WhyChoice | Self::PreviewProfile | Self::PreviewForce | Self::Beacon
+        )
+    }
+
     /// Whether the endpoint belongs to the preview UI (off unless enabled).
     pub fn is_preview(self) -> bool {
         matches!(

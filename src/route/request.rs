@@ -18,6 +18,7 @@ pub const REQUEST_HEADERS: &[&str] = &[
     "x-api-key",
     "authorization",
     "x-tailor-preview-key",
+    "sec-fetch-site",
 ];
 
 /// Headers that stand in for `request.cf` in `wrangler dev` and tests, read
@@ -66,6 +67,8 @@ pub struct Request {
     pub authorization: Option<String>,
     /// `X-Tailor-Preview-Key`.
     pub preview_key: Option<String>,
+    /// `Sec-Fetch-Site` (`same-origin`, `same-site`, `cross-site`, `none`).
+    pub fetch_site: Option<String>,
     /// The visitor's country (ISO code, as the edge gives it).
     pub country: Option<String>,
     /// The visitor's network (autonomous system number).
@@ -107,6 +110,7 @@ impl Request {
             api_key: header("x-api-key"),
             authorization: header("authorization"),
             preview_key: header("x-tailor-preview-key"),
+            fetch_site: header("sec-fetch-site"),
             country: edge.country,
             // A JS number: only whole numbers in the 32-bit range are ASNs.
             asn: edge

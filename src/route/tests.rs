@@ -209,3 +209,33 @@ fn preview_is_on_only_with_a_key_and_then_by_mode_key_or_session() {
         preview_session_start(&config, &Request::new("GET", "https://s/__tailor/preview?key=x")).is_none()
     );
 }
+
+#[test]
+fn requests_from_another_site_are_told_apart_from_the_sites_own() {
+    use super::gates::cross_site;
+    let post = |fetch_site: Option<&str>, origin: Option<&str>| Request {
+        fetch_site: fetch_site.map(str::to_owned),
+        origin: origin.map(str::to_owned),
+        ..Request::new("POST", "https://shop.example/__tailor/why")
+    };
+    assert!(
+        !cross_site(&post(Some("same-origin"), Some("https://evil.example"))),
+        "the browser's word counts"
+    );
+    assert!(!cross_site(&post(Some("none"), None)));
+    assert!(cross_site(&post(Some("cross-site"), None)));
+    assert!(
+        cross_site(&post(Some("same-site"), None)),
+        "a sibling subdomain is another site here"
+    );
+    assert!(!cross_site(&post(None, Some("https://shop.example"))));
+    assert!(!cross_site(&post(None, Some("HTTPS://Shop.Example"))));
+    assert!(cross_site(&post(None, Some("https://evil.example"))));
+    assert!(cross_site(&post(None, Some("https://shop.example:8443"))));
+    assert!(cross_site(&post(None, Some("null"))));
+    assert!(
+        !cross_site(&post(None, None)),
+        "no browser said anything: a server or curl"
+    );
+    assert!(Api::Beacon.changes_state() && !Api::Decide.changes_state());
+}

@@ -43,6 +43,9 @@ impl<P: Platform> Edge<'_, P> {
             Ok(api) => api,
             Err(refused) => return refusal(refused),
         };
+        if api.changes_state() && gates::cross_site(req) {
+            return Response::error(403, "cross-site requests are refused");
+        }
         let preview = gates::preview_keys(self.config, req);
         if api.is_preview() && preview.is_none() {
             // Production: presenting the key once starts a session for this browser.

@@ -9,7 +9,7 @@ use crate::ofrep::{self, BodyError};
 use crate::platform::{Clock, Platform};
 use crate::route::{gates, Ofrep, Refusal, Request};
 use crate::timing::ServerTiming;
-use crate::visitor::{identify, Page, Visit};
+use crate::visitor::{identify, Edge as VisitorEdge, Page, Visit};
 
 impl<P: Platform> Edge<'_, P> {
     pub(super) async fn ofrep(
@@ -68,8 +68,12 @@ impl<P: Platform> Edge<'_, P> {
             let now_s = self.platform.clock().now_s();
             let mut timing = ServerTiming::new();
             let manifest = Some(catalog.manifest.as_ref());
-            let mut visitor =
-                identify(&ctx, page, self.config, manifest, Visit::Read, now_s, &mut timing).visitor;
+            let random = || self.platform.random_bytes();
+            let edge = VisitorEdge {
+                config: self.config,
+                random: &random,
+            };
+            let mut visitor = identify(&ctx, page, &edge, manifest, Visit::Read, now_s, &mut timing).visitor;
             ofrep::add_client_context(&mut visitor, &context);
             visitor
         };

@@ -126,6 +126,11 @@ export function regExpTest(re, text) {
   }
 }
 
+/** 16 bytes from `crypto.getRandomValues`. */
+export function randomBytes() {
+  return crypto.getRandomValues(new Uint8Array(16));
+}
+
 /** An error's message, for the log. */
 export function describe(error) {
   return String(error?.message ?? error);

@@ -49,6 +49,8 @@ extern "C" {
     #[wasm_bindgen(js_name = edgeContext)]
     pub fn edge_context(request: &web_sys::Request) -> Array;
     pub fn describe(error: &JsValue) -> String;
+    #[wasm_bindgen(js_name = randomBytes)]
+    pub fn random_bytes() -> Vec<u8>;
     #[wasm_bindgen(js_name = regExp)]
     pub fn reg_exp(pattern: &str, flags: &str) -> Option<js_sys::Object>;
     #[wasm_bindgen(js_name = regExpTest)]

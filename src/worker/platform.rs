@@ -212,4 +212,9 @@ impl Platform for WorkerPlatform {
     fn log(&self, line: &str) {
         worker::console_log!("{line}");
     }
+
+    fn random_bytes(&self) -> [u8; 16] {
+        // 16 bytes by construction; never all zeros in practice.
+        super::io::random_bytes().try_into().unwrap_or_default()
+    }
 }

@@ -119,3 +119,26 @@ impl World {
         futures_executor::block_on(self.edge().endpoint(&route, req, body))
     }
 }
+
+/// The demo site over the fakes: its catalog, signals and the edge's id
+/// kept (one secret), events sent, consent by default as `consent_default`
+/// (`TAILOR_CONSENT_DEFAULT`).
+pub fn demo_world(consent_default: &str) -> World {
+    use tailor_edge::profile::{Key, Purpose};
+    const SECRET: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+    let mut world = World::new(demo_kv());
+    world.config.site = Some("demo".into());
+    world.config.state_key = Some(Key::derive("s1", SECRET, Purpose::EdgeState).unwrap());
+    world.config.id_key = Some(Key::derive("id", SECRET, Purpose::EdgeId).unwrap());
+    world.config.profile.consent.default = tailor_edge::consent::DefaultRule::parse(consent_default).unwrap();
+    world.platform.events = Some(tailor_edge::platform::fakes::MemoryEvents::new());
+    world
+}
+
+/// The `name=value` of the cookie `name` among `Set-Cookie` values.
+pub fn set_cookie_pair(set_cookies: &[String], name: &str) -> Option<String> {
+    set_cookies
+        .iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}

@@ -9,8 +9,13 @@
 //!   → consent (cookie, opt-out, Sec-GPC)
 //! ```
 //!
-//! Consent is settled with the profile, before anything else is read: without
-//! it the state cookie is deleted and nothing is observed.
+//! Consent is settled with the profile ([`crate::consent`]), before anything
+//! else is read: without analytics consent no id is kept, the state cookie
+//! is deleted and nothing is observed. A visitor the origin does not know
+//! gets the edge's own pseudonymous id ([`id`]) once analytics consent
+//! allows, so experiments, the holdout, exploration and bandits include them.
+
+pub mod id;
 
 use serde_json::json;
 
@@ -31,13 +36,13 @@ pub enum Visit {
     Read,
 }
 
-/// The visitor, and the state cookie to send back (set, or deleted).
+/// The visitor, and the edge's cookies to send back (set, or deleted).
 #[derive(Debug, Clone)]
 pub struct Identified {
     /// Targeting attributes, consent, bot, where the profile came from.
     pub visitor: Visitor,
-    /// The `Set-Cookie` value for the edge's state cookie, if it changes.
-    pub set_cookie: Option<String>,
+    /// `Set-Cookie` values: the id cookie, the state cookie, as they change.
+    pub set_cookies: Vec<String>,
 }
 
 /// The page a request is about: its path and query (a signal may match either).
@@ -49,28 +54,93 @@ pub struct Page<'a> {
     pub query: &'a str,
 }
 
-/// Builds the visitor of a request at `now_s`: the profile, then (with a
-/// catalog) the behavioral signals and network labels it declares.
+/// What the edge may draw on for a visitor: its settings, and fresh random
+/// bytes (for a new id).
+pub struct Edge<'a> {
+    /// Settings.
+    pub config: &'a Config,
+    /// 16 random bytes from the platform, each call new.
+    pub random: &'a dyn Fn() -> [u8; id::ID_BYTES],
+}
+
+/// Builds the visitor of a request at `now_s`: the profile and consent, the
+/// edge's id, then (with a catalog) the behavioral signals and network
+/// labels it declares. A page view (`Visit::Record`) of a page the catalog
+/// covers (`manifest`) may mint the id; other requests only read it.
 pub fn identify(
     ctx: &RequestContext<'_>,
     page: Page<'_>,
-    config: &Config,
+    edge: &Edge<'_>,
     manifest: Option<&Manifest>,
     visit: Visit,
     now_s: u64,
     timing: &mut ServerTiming,
 ) -> Identified {
+    let config = edge.config;
     let mut visitor = resolve(ctx, &config.profile, now_s);
     timing.note("profile", visitor.describe());
+    let mut set_cookies = Vec::new();
+    let may_mint = visit == Visit::Record && manifest.is_some();
+    set_cookies.extend(edge_id(ctx, edge, may_mint, &mut visitor, timing));
     let Some(manifest) = manifest else {
-        return Identified {
-            visitor,
-            set_cookie: None,
-        };
+        return Identified { visitor, set_cookies };
     };
-    let set_cookie = track(ctx, page, config, manifest, visit, now_s, &mut visitor, timing);
+    set_cookies.extend(track(
+        ctx,
+        page,
+        config,
+        manifest,
+        visit,
+        now_s,
+        &mut visitor,
+        timing,
+    ));
     label_network(ctx, config, manifest, &mut visitor, timing);
-    Identified { visitor, set_cookie }
+    Identified { visitor, set_cookies }
+}
+
+/// The edge's id for a visitor without a bucketing id of the origin's:
+/// read from its cookie, or minted (a `Set-Cookie` to keep it). Without
+/// analytics consent an existing id cookie is deleted; crawlers, previews
+/// and visitors with the origin's own id get none.
+fn edge_id(
+    ctx: &RequestContext<'_>,
+    edge: &Edge<'_>,
+    may_mint: bool,
+    visitor: &mut Visitor,
+    timing: &mut ServerTiming,
+) -> Option<String> {
+    let key = edge.config.id_key.as_ref()?;
+    let sent = ctx
+        .cookie_header
+        .is_some_and(|h| cookie_values(h, id::ID_COOKIE).next().is_some());
+    if !visitor.analytics_allowed || visitor.context_only {
+        return sent.then(id::delete_cookie);
+    }
+    let has_own = visitor.attributes.get("id").is_some();
+    if has_own || visitor.bot || visitor.source == ProfileSource::Preview {
+        return None;
+    }
+    let (found, set_cookie) = match id::read(ctx.cookie_header, key) {
+        Some(found) => (found, None),
+        None if may_mint => {
+            let (minted, value) = id::mint((edge.random)(), key);
+            (minted, Some(id::set_cookie(&value)))
+        }
+        None => return None,
+    };
+    timing.note(
+        "id",
+        if set_cookie.is_some() {
+            "edge-minted"
+        } else {
+            "edge"
+        },
+    );
+    if let Some(attributes) = visitor.attributes.as_object_mut() {
+        attributes.insert("id".into(), json!(found));
+    }
+    set_cookie
 }
 
 /// Behavioral signals: reads the edge's state cookie, observes this page
@@ -95,7 +165,9 @@ fn track(
     let existing = ctx
         .cookie_header
         .and_then(|h| cookie_values(h, STATE_COOKIE).next());
-    if !visitor.personalization_allowed {
+    // Signals are kept for personalization, and keeping them is analytics:
+    // both must be granted (request-context personalization keeps nothing).
+    if !(visitor.personalization_allowed && visitor.analytics_allowed) || visitor.context_only {
         return existing
             .map(|_| format!("{STATE_COOKIE}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax"));
     }
