@@ -25,6 +25,8 @@ before(async () => {
     TAILOR_CATALOG_REFRESH_MS: '0',
     TAILOR_PROFILE_KEYS: PROFILE_KEYS,
     TAILOR_STATE_KEY: STATE_KEY,
+    // Anonymous visitors here have consented (the default is denied).
+    TAILOR_CONSENT_DEFAULT: 'granted',
     TAILOR_GENERATOR_URL: generator.url,
     TAILOR_EVENTS_URL: sink.url,
   };

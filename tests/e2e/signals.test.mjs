@@ -17,6 +17,8 @@ async function setUp() {
       TAILOR_SITE: 'demo',
       TAILOR_CATALOG_REFRESH_MS: '0',
       TAILOR_STATE_KEY: 'ZTJlLXN0YXRlLWtleS1mb3ItdGVzdHMtb25seS0zMi1ieXRlcw',
+      // Anonymous visitors here have consented (the default is denied).
+      TAILOR_CONSENT_DEFAULT: 'granted',
     },
   });
 }
