@@ -129,8 +129,6 @@ impl Visitor {
         }
         if !self.personalization_allowed {
             desc.push_str(" no-consent");
-        } else if self.context_only {
-            desc.push_str(" context-only");
         }
         if self.bot {
             desc.push_str(" bot");

@@ -79,6 +79,12 @@ pub fn identify(
     let config = edge.config;
     let mut visitor = resolve(ctx, &config.profile, now_s);
     timing.note("profile", visitor.describe());
+    let consent = match (visitor.context_only, visitor.analytics_allowed) {
+        (true, _) => format!("{} context-only", visitor.consent.label()),
+        (false, true) => format!("{} analytics", visitor.consent.label()),
+        (false, false) => visitor.consent.label().to_owned(),
+    };
+    timing.note("consent", consent);
     let mut set_cookies = Vec::new();
     let may_mint = visit == Visit::Record && manifest.is_some();
     set_cookies.extend(edge_id(ctx, edge, may_mint, &mut visitor, timing));

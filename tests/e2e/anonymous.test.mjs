@@ -92,7 +92,7 @@ test('with consent denied by default, nothing is set or sent until the banner co
   const denied = await home(asked);
   assert.deepEqual(denied.set, [], 'no Set-Cookie');
   assert.equal(denied.proof, null, 'no id, no experiment');
-  assert.match(denied.timing, /context-only/);
+  assert.match(denied.timing, /consent;desc="default context-only"/);
   const personalizationOnly = await home(asked, 'site_consent={"personalization":true}');
   assert.deepEqual(personalizationOnly.set, []);
   await settle(1);
