@@ -4,8 +4,8 @@
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createServer } from 'node:net';
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -33,10 +33,35 @@ export function tailor(...args) {
   return execFileSync(TAILOR, args, { cwd: ROOT, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'], ...options });
 }
 
-/** The KV entries that publish a catalog source file. */
-export function kvEntries(catalogPath) {
-  return JSON.parse(tailor('catalog', 'kv-bulk', catalogPath).toString('utf8'));
+/**
+ * The KV entries that publish a catalog source file. With `edit`, a function
+ * that changes the parsed catalog in place, the edited copy is published
+ * instead (written under target/e2e, its fragment folders linked beside it).
+ */
+export function kvEntries(catalogPath, { edit } = {}) {
+  let file = catalogPath;
+  if (edit) {
+    const source = resolve(ROOT, catalogPath);
+    const catalog = JSON.parse(readFileSync(source, 'utf8'));
+    edit(catalog);
+    const dir = mkdtempSync(join(ROOT, 'target/e2e-catalog-'));
+    for (const entry of readdirSync(dirname(source), { withFileTypes: true })) {
+      if (entry.isDirectory()) symlinkSync(join(dirname(source), entry.name), join(dir, entry.name));
+    }
+    file = join(dir, basename(source));
+    writeFileSync(file, JSON.stringify(catalog));
+  }
+  const entries = JSON.parse(tailor('catalog', 'kv-bulk', file).toString('utf8'));
+  if (edit) rmSync(dirname(file), { recursive: true, force: true });
+  return entries;
 }
+
+/**
+ * A catalog edit for tests that check which rule a consenting anonymous
+ * visitor gets: such a visitor now has an edge id, so without this the
+ * catalog's exploration share would show a random variant to ~10% of them.
+ */
+export const withoutExploration = (catalog) => { delete catalog.exploration; };
 
 const KV_BINDING = ['[[kv_namespaces]]', 'binding = "CATALOG"', 'id = "00000000000000000000000000000000"'];
 

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OpenFeature } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
-import { startWorker, kvEntries } from './harness.mjs';
+import { startWorker, kvEntries, withoutExploration } from './harness.mjs';
 import { COOKIE, PROFILE_KEYS, mint, startDemoOrigin, variantOf } from './demo.mjs';
 import { startGenerator } from '../../scripts/demo-generator.mjs';
 import { startSink } from '../../scripts/loop-demo.mjs';
@@ -30,7 +30,7 @@ before(async () => {
     TAILOR_GENERATOR_URL: generator.url,
     TAILOR_EVENTS_URL: sink.url,
   };
-  const entries = kvEntries('catalog/demo.json');
+  const entries = kvEntries('catalog/demo.json', { edit: withoutExploration });
   worker = await startWorker('routes', { entries, vars, control: { vars: { TAILOR_SITE: 'demo' } } });
   // The same catalog with no fragment in KV: any fragment read misses.
   bare = await startWorker('routes-bare', {

@@ -2,7 +2,7 @@
 // `wrangler dev`, the edge's signed state cookie, consent, and tampering.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker, kvEntries } from './harness.mjs';
+import { startWorker, kvEntries, withoutExploration } from './harness.mjs';
 import { startDemoOrigin, variantOf } from './demo.mjs';
 
 const STATE = '__Host-tailor_state';
@@ -11,7 +11,7 @@ let origin, worker;
 async function setUp() {
   origin = await startDemoOrigin();
   worker = await startWorker('signals', {
-    entries: kvEntries('catalog/demo.json'),
+    entries: kvEntries('catalog/demo.json', { edit: withoutExploration }),
     vars: {
       ORIGIN_URL: origin.url,
       TAILOR_SITE: 'demo',
