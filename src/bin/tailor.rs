@@ -25,6 +25,7 @@ use tailor_edge::catalog::{pointer_key, ValidationError};
 use tailor_edge::config::Config;
 use tailor_edge::edge::{dispose, Disposition, Edge, Isolate};
 use tailor_edge::events::aggregate::{aggregate, apply_to_source, Stats};
+use tailor_edge::events::tally::DayWindow;
 use tailor_edge::platform::fakes::{ManualClock, MemoryKv, MemoryPlatform, MemoryResponse, NeverTimer};
 use tailor_edge::platform::Clock;
 use tailor_edge::profile::{sign, verify, Profile, ProfileSettings, Rejection};
@@ -102,6 +103,10 @@ enum StatsCommand {
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Count only the last DAYS UTC days (today included), so the
+        /// posteriors follow drift; all events when absent.
+        #[arg(long, value_name = "DAYS")]
+        window_days: Option<u32>,
     },
 }
 
@@ -296,15 +301,23 @@ fn with_stats(source: &str, stats_file: &Path) -> Result<String, String> {
 }
 
 fn stats_command(command: StatsCommand) -> Result<(), String> {
-    let StatsCommand::Aggregate { events, out } = command;
+    let StatsCommand::Aggregate {
+        events,
+        out,
+        window_days,
+    } = command;
     let text = if events.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?
     } else {
         std::fs::read_to_string(&events).map_err(|e| format!("{}: {e}", events.display()))?
     };
-    let stats = aggregate(text.lines());
+    let window = window_days.map(|days| DayWindow::ending_at(SystemClock.now_unix_ms(), days));
+    let stats = aggregate(text.lines(), window);
     let json = serde_json::to_string_pretty(&stats).map_err(|e| e.to_string())?;
-    eprintln!("tailor: {} events, {} lines skipped", stats.events, stats.skipped);
+    eprintln!(
+        "tailor: {} events, {} duplicates skipped, {} lines skipped",
+        stats.events, stats.duplicates, stats.skipped
+    );
     match out {
         Some(path) => std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display())),
         None => {

@@ -1,5 +1,6 @@
 //! `tailor stats aggregate`: exposures and conversions in, per-variant Beta
-//! posteriors out, per block and per segment. The bandit reads the per-block
+//! posteriors out, per block and per segment, from what the bandit and
+//! exploration chose ([`BANDIT_REASONS`]). The bandit reads the per-block
 //! posteriors (`tailor catalog push --stats` writes them into the blocks that
 //! declare a `bandit`); the per-segment ones are there to read.
 
@@ -7,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Event;
+use super::tally::{self, bandit_counts, DayWindow, Seen, Tallies, BANDIT_REASONS};
 
 /// Counts and the Beta posterior of one variant.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20,6 +21,18 @@ pub struct Counts {
     pub alpha: f64,
     /// Beta β = exposures − conversions + 1 (conversions capped at exposures).
     pub beta: f64,
+}
+
+impl From<&tally::Counts> for Counts {
+    fn from(counts: &tally::Counts) -> Self {
+        let (alpha, beta) = counts.beta();
+        Self {
+            exposures: counts.exposures,
+            conversions: counts.conversions,
+            alpha,
+            beta,
+        }
+    }
 }
 
 /// One block's statistics.
@@ -37,66 +50,55 @@ pub struct BlockStats {
 pub struct Stats {
     /// Format version.
     pub schema: u32,
-    /// Events read.
+    /// Events counted.
     pub events: u64,
+    /// Events skipped as duplicates (an `event_id` already counted).
+    #[serde(default)]
+    pub duplicates: u64,
     /// Lines skipped (not an event).
     pub skipped: u64,
-    /// By block.
+    /// By block: the bandit's counts (what the bandit or exploration chose).
     pub blocks: BTreeMap<String, BlockStats>,
 }
 
-/// Aggregates NDJSON lines of [`Event`]s; lines that are not events are
-/// counted as skipped, never fatal.
-pub fn aggregate<'a>(lines: impl IntoIterator<Item = &'a str>) -> Stats {
+/// Aggregates NDJSON lines of [`Event`](super::Event)s into the bandits'
+/// posteriors: each event id counted once, only [`BANDIT_REASONS`], within
+/// `window` when given. Lines that are not events are counted as skipped,
+/// never fatal.
+pub fn aggregate<'a>(lines: impl IntoIterator<Item = &'a str>, window: Option<DayWindow>) -> Stats {
+    let tallies = Tallies::from_lines(lines, &mut Seen::default());
+    let rows = tallies.to_rows();
     let mut stats = Stats {
-        schema: 1,
-        ..Stats::default()
+        schema: 2,
+        events: tallies.events,
+        duplicates: tallies.duplicates,
+        skipped: tallies.skipped,
+        blocks: BTreeMap::new(),
     };
-    for line in lines.into_iter().map(str::trim).filter(|l| !l.is_empty()) {
-        let Ok(event) = serde_json::from_str::<Event>(line) else {
-            stats.skipped += 1;
-            continue;
-        };
-        let conversion = match event.kind.as_str() {
-            "exposure" => false,
-            "conversion" => true,
-            _ => {
-                stats.skipped += 1;
-                continue;
-            }
-        };
-        stats.events += 1;
-        let block = stats.blocks.entry(event.block.clone()).or_default();
-        let segment: Vec<String> = event.segment.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut counts = vec![block.variants.entry(event.variant.clone()).or_default()];
-        if !segment.is_empty() {
-            counts.push(
-                block
-                    .segments
-                    .entry(segment.join("&"))
-                    .or_default()
-                    .entry(event.variant.clone())
-                    .or_default(),
-            );
-        }
-        for c in counts {
-            if conversion {
-                c.conversions += 1;
-            } else {
-                c.exposures += 1;
-            }
-        }
+    for (block, variants) in bandit_counts(&rows, window) {
+        stats.blocks.entry(block).or_default().variants =
+            variants.iter().map(|(v, c)| (v.clone(), c.into())).collect();
     }
-    for block in stats.blocks.values_mut() {
-        let all = block
-            .variants
-            .values_mut()
-            .chain(block.segments.values_mut().flat_map(|s| s.values_mut()));
-        for c in all {
-            let conversions = c.conversions.min(c.exposures);
-            c.alpha = conversions as f64 + 1.0;
-            c.beta = (c.exposures - conversions) as f64 + 1.0;
-        }
+    let mut segments: BTreeMap<(String, String, String), tally::Counts> = BTreeMap::new();
+    for row in rows.iter().filter(|r| {
+        BANDIT_REASONS.contains(&r.key.reason.as_str())
+            && !r.key.segment.is_empty()
+            && window.is_none_or(|w| w.contains(r.key.day))
+    }) {
+        let key = (
+            row.key.block.clone(),
+            row.key.segment.clone(),
+            row.key.variant.clone(),
+        );
+        segments.entry(key).or_default().add(&row.counts);
+    }
+    for ((block, segment, variant), counts) in &segments {
+        let block = stats.blocks.entry(block.clone()).or_default();
+        block
+            .segments
+            .entry(segment.clone())
+            .or_default()
+            .insert(variant.clone(), counts.into());
     }
     stats
 }
@@ -158,7 +160,7 @@ mod tests {
         }
         lines.push(line("exposure", "calm", "fintech"));
         lines.push("not json".to_owned());
-        let stats = aggregate(lines.iter().map(String::as_str));
+        let stats = aggregate(lines.iter().map(String::as_str), None);
         let bold = &stats.blocks["offer"].variants["bold"];
         assert_eq!(
             (bold.exposures, bold.conversions, bold.alpha, bold.beta),
@@ -174,7 +176,7 @@ mod tests {
 
     #[test]
     fn posteriors_are_written_into_blocks_that_declare_a_bandit() {
-        let stats = aggregate([line("exposure", "bold", "x").as_str()]);
+        let stats = aggregate([line("exposure", "bold", "x").as_str()], None);
         let mut source = serde_json::json!({ "site": "demo", "blocks": {
             "offer": { "default": "control", "bandit": { "arms": {}, "period_hours": 1 },
                        "variants": [ { "id": "control" }, { "id": "bold" } ] },

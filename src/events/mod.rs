@@ -11,6 +11,7 @@
 //! so a client cannot credit a variant it was not shown.
 
 pub mod aggregate;
+pub mod tally;
 
 use std::collections::BTreeMap;
 
@@ -29,6 +30,14 @@ use crate::validation::is_valid_id;
 pub struct Event {
     /// `exposure` or `conversion`.
     pub kind: String,
+    /// This event's own id (random, 22 characters): a sink or the aggregate
+    /// that sees it twice counts it once. Absent only in events written
+    /// before ids existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// Where the decision was delivered: `page` (absent: the page) or `ofrep`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
     /// When, Unix milliseconds.
     pub ts_ms: u64,
     /// The site.
@@ -183,6 +192,8 @@ fn event(
     };
     Some(Event {
         kind: kind.to_owned(),
+        event_id: None,
+        channel: None,
         ts_ms: now_ms,
         site: site.to_owned(),
         catalog_version: catalog.manifest.version.clone(),
