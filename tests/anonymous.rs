@@ -14,8 +14,8 @@ mod common;
 use common::{demo_world, get, set_cookie_pair, World};
 use tailor_edge::consent::CookieFormat;
 use tailor_edge::decide::Reason;
-use tailor_edge::edge::{Disposition, Prepared};
-use tailor_edge::platform::fakes::{FakeAnswer, FakeGenerator, MemoryResponse};
+use tailor_edge::edge::Prepared;
+use tailor_edge::platform::fakes::{FakeAnswer, FakeGenerator};
 use tailor_edge::profile::{sign, Key, KeyRing, Profile, Purpose};
 use tailor_edge::route::Request;
 use tailor_edge::visitor::id::ID_COOKIE;
@@ -42,12 +42,12 @@ fn id_cookie(prepared: &Prepared) -> Option<String> {
     set_cookie_pair(&prepared.decided.set_cookies, ID_COOKIE)
 }
 
-/// Sends the page's exposures as the worker does, then runs the background work.
+/// Serves the demo's home page as the worker does (its exposures sent),
+/// then runs the background work.
 fn respond(world: &World, prepared: Prepared) {
-    let edge = world.edge();
-    let disposition = edge.respond(&get("/"), prepared, &MemoryResponse::html("<p>"));
-    assert!(matches!(disposition, Disposition::Rewrite { .. }));
-    world.finish_background();
+    let home = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/index.html")).unwrap();
+    let body = world.serve_page(&get("/"), prepared, &home);
+    assert!(body.contains("<tailor-block"));
 }
 
 fn events(world: &World) -> Vec<serde_json::Value> {

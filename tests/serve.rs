@@ -205,19 +205,92 @@ fn preview_endpoints_are_not_found_unless_preview_is_on_and_the_key_starts_a_ses
     assert_eq!(world.call(&get("/__tailor/preview"), None).status, 200);
 }
 
+/// A consenting visitor's first page view: the edge's id cookie (`name=value`).
+fn new_visitor(world: &World) -> String {
+    let prepared = world.prepare_for(&get("/"));
+    let set = prepared
+        .decided
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-tailor_id="))
+        .expect("an id cookie");
+    set.split(';').next().unwrap().to_owned()
+}
+
+/// The demo's /docs/ page: it marks only `cta`.
+const DOCS: &str = r#"<h1>Docs</h1><tailor-block name="cta"><a href="/signup">Sign up</a></tailor-block>"#;
+
+fn beacon(world: &World, cookie: &str, body: &str) -> tailor_edge::http::Response {
+    let (req, body) = post("/__tailor/event", body);
+    world.call(&with_cookie(req, cookie), Some(&body))
+}
+
 #[test]
-fn beacons_are_limited_per_isolate_with_a_retry_after() {
+fn a_click_credits_only_a_block_the_visitor_was_served_on_that_path_with_the_variant_served() {
     let world = demo();
-    let (beacon, body) = post("/__tailor/event", r#"{"type":"goal","goal":"signup","path":"/"}"#);
-    let statuses: Vec<u16> = (0..250)
-        .map(|_| world.call(&beacon, Some(&body)).status)
-        .collect();
-    assert!(statuses.iter().take(200).all(|s| *s == 204));
-    let limited = world.call(&beacon, Some(&body));
-    assert_eq!(limited.status, 429);
-    assert_eq!(limited.header("retry-after"), Some("1"));
-    world.clock.advance(1_000.0);
-    assert_eq!(world.call(&beacon, Some(&body)).status, 204, "tokens come back");
+    let visitor = new_visitor(&world);
+    let req = with_cookie(get("/docs/"), &visitor);
+    world.serve_page(&req, world.prepare_for(&req), DOCS);
+    let events = world.platform.events.as_ref().unwrap();
+    let exposures = events.events();
+    assert_eq!(
+        exposures.len(),
+        1,
+        "one marked block, one exposure: {exposures:?}"
+    );
+    assert_eq!(exposures[0]["block"], "cta");
+
+    let hero = beacon(
+        &world,
+        &visitor,
+        r#"{"type":"click","block":"hero","path":"/docs/"}"#,
+    );
+    assert_eq!(
+        (hero.status, hero.header("server-timing")),
+        (204, Some(r#"beacon;desc="credited 0""#))
+    );
+    let cta = beacon(
+        &world,
+        &visitor,
+        r#"{"type":"click","block":"cta","path":"/docs/"}"#,
+    );
+    assert_eq!(cta.header("server-timing"), Some(r#"beacon;desc="credited 1""#));
+    world.finish_background();
+    let all = events.events();
+    let conversion = all.iter().find(|e| e["kind"] == "conversion").unwrap();
+    assert_eq!(
+        (&conversion["block"], &conversion["variant"]),
+        (&"cta".into(), &exposures[0]["variant"])
+    );
+    let mut ids: Vec<&str> = all.iter().map(|e| e["event_id"].as_str().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), all.len(), "every event has its own id");
+}
+
+#[test]
+fn a_visitor_pacing_a_thousand_beacons_gets_their_allowance_and_another_visitor_still_passes() {
+    let world = demo();
+    let (greedy, other) = (new_visitor(&world), new_visitor(&world));
+    let body = r#"{"type":"goal","goal":"signup","path":"/"}"#;
+    let mut recorded = 0;
+    for _ in 0..1000 {
+        world.clock.advance(12.5); // 80 per second
+        match beacon(&world, &greedy, body).status {
+            204 => recorded += 1,
+            429 => {}
+            other => panic!("status {other}"),
+        }
+    }
+    // A burst of 20, then 20 a minute, over 12.5 s.
+    assert_eq!(recorded, 20 + 4);
+    let limited = beacon(&world, &greedy, body);
+    assert_eq!((limited.status, limited.header("retry-after")), (429, Some("3")));
+    assert_eq!(beacon(&world, &other, body).status, 204);
+    let anonymous = beacon(&world, "", body);
+    assert_eq!(
+        anonymous.header("server-timing"),
+        Some(r#"beacon;desc="not tracked""#)
+    );
 }
 
 #[test]
@@ -267,27 +340,24 @@ fn ofrep_answers_carry_cors_for_configured_origins_even_when_refused() {
 }
 
 #[test]
-fn a_page_sends_its_exposures_only_when_it_is_rewritten() {
+fn a_page_sends_exposures_only_for_the_blocks_the_rewriter_filled() {
     let world = demo();
-    let req = get("/");
-    let edge = world.edge();
-    let prepared = world.prepare_for(&req);
+    let visitor = new_visitor(&world);
+    let req = with_cookie(get("/"), &visitor);
     let css = MemoryResponse {
         headers: vec![("content-type".into(), "text/css".into())],
         ..MemoryResponse::html("")
     };
-    assert_eq!(edge.respond(&req, prepared, &css), Disposition::PassThrough);
-    world.finish_background();
+    let (disposition, pending) = world.edge().respond(&req, world.prepare_for(&req), &css);
+    assert_eq!(disposition, Disposition::PassThrough);
+    assert!(pending.is_empty());
+    world.serve_page(&req, world.prepare_for(&req), "<p>no markers</p>");
     assert!(world.platform.events.as_ref().unwrap().batches().is_empty());
-    let prepared = world.prepare_for(&req);
-    let filled = prepared.plan.len();
-    assert!(matches!(
-        edge.respond(&req, prepared, &MemoryResponse::html("<p>")),
-        Disposition::Rewrite { .. }
-    ));
-    world.finish_background();
+    let two = r#"<tailor-block name="hero">h</tailor-block><tailor-block name="cta">c</tailor-block>"#;
+    world.serve_page(&req, world.prepare_for(&req), two);
     let events = world.platform.events.as_ref().unwrap().events();
-    assert_eq!(events.len(), filled);
+    let blocks: Vec<&str> = events.iter().map(|e| e["block"].as_str().unwrap()).collect();
+    assert_eq!(blocks, ["cta", "hero"]);
     assert!(events.iter().all(|e| e["kind"] == "exposure"));
 }
 
@@ -304,4 +374,27 @@ fn refused_profile_cookies_are_logged_at_powers_of_two_without_their_value() {
     assert!(logged
         .iter()
         .all(|l| l.starts_with("tailor: profile cookie refused") && !l.contains("forged")));
+}
+
+#[test]
+fn an_ofrep_evaluation_sends_an_exposure_per_flag_evaluated_marked_with_its_channel() {
+    let world = demo();
+    let visitor = new_visitor(&world);
+    let (req, body) = post("/ofrep/v1/evaluate/flags/hero", r#"{"context":{}}"#);
+    assert_eq!(world.call(&with_cookie(req, &visitor), Some(&body)).status, 200);
+    world.finish_background();
+    let events = world.platform.events.as_ref().unwrap().events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (&events[0]["channel"], &events[0]["block"], &events[0]["path"]),
+        (&"ofrep".into(), &"hero".into(), &"".into())
+    );
+    let (bulk, body) = post("/ofrep/v1/evaluate/flags", r#"{"context":{}}"#);
+    world.call(&bulk, Some(&body));
+    world.finish_background();
+    assert_eq!(
+        world.platform.events.as_ref().unwrap().events().len(),
+        1,
+        "a visitor without an id sends none"
+    );
 }

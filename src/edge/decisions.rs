@@ -111,6 +111,33 @@ impl<P: Platform> Edge<'_, P> {
         }
     }
 
+    /// The visitor of `req` on `path` as cookies and the request tell
+    /// (profile, consent, ids), without the catalog: no signals, no network
+    /// labels. For routes that need who, not what (the beacon).
+    pub fn visitor_of(&self, req: &Request, path: &str) -> Visitor {
+        let ctx = req.context(gates::preview_keys(self.config, req));
+        let page = Page {
+            path,
+            query: req.query(),
+        };
+        let random = || self.platform.random_bytes();
+        let edge = VisitorEdge {
+            config: self.config,
+            random: &random,
+        };
+        let now_s = self.platform.clock().now_s();
+        identify(
+            &ctx,
+            page,
+            &edge,
+            None,
+            Visit::Read,
+            now_s,
+            &mut ServerTiming::new(),
+        )
+        .visitor
+    }
+
     /// Every block of `catalog` decided for `visitor` now, whatever page
     /// (for other channels: OFREP).
     pub fn decide_for(&self, catalog: &CompiledCatalog, visitor: &Visitor) -> Vec<Decision> {

@@ -9,12 +9,16 @@ use crate::fragments::generate::GeneratorState;
 use crate::fragments::FragmentCache;
 use crate::live::CatalogStore;
 use crate::profile::{ProfileSource, RejectionCounts};
-use crate::rate::RateLimiter;
+use crate::rate::KeyedRateLimiter;
 
-/// Beacons per isolate: bursts of this many…
-const BEACON_BURST: u32 = 200;
-/// …then this many per second on average.
-const BEACONS_PER_SECOND: u32 = 100;
+/// Beacons one visitor may send (without the rate-limiting binding): bursts
+/// of this many… (docs/events.md: the same allowance as the binding's
+/// `simple = { limit = 20, period = 60 }`).
+pub const VISITOR_BEACON_BURST: u32 = 20;
+/// …then this many per minute.
+pub const VISITOR_BEACONS_PER_MINUTE: u32 = 20;
+/// Visitors whose beacon allowance an isolate remembers.
+const VISITORS_REMEMBERED: usize = 10_000;
 
 /// One isolate's memory.
 #[derive(Debug)]
@@ -24,8 +28,9 @@ pub struct Isolate {
     fragments: OnceCell<Rc<FragmentCache>>,
     /// Generator calls in flight, the breaker, fallback counts.
     pub generation: Rc<GeneratorState>,
-    /// Conversion beacons accepted.
-    pub beacons: RateLimiter,
+    /// Conversion beacons accepted, per visitor (when the worker has no
+    /// rate-limiting binding).
+    pub beacons: KeyedRateLimiter,
     /// Profile cookies refused, by reason.
     pub refused_cookies: RejectionCounts,
 }
@@ -43,7 +48,11 @@ impl Isolate {
             catalog: Rc::new(CatalogStore::new()),
             fragments: OnceCell::new(),
             generation: Rc::new(GeneratorState::new()),
-            beacons: RateLimiter::new(BEACON_BURST, BEACONS_PER_SECOND),
+            beacons: KeyedRateLimiter::new(
+                VISITOR_BEACON_BURST,
+                f64::from(VISITOR_BEACONS_PER_MINUTE) / 60.0,
+                VISITORS_REMEMBERED,
+            ),
             refused_cookies: RejectionCounts::default(),
         }
     }

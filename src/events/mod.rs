@@ -6,11 +6,13 @@
 //! Events carry segment labels and a pseudonymous bucketing id, never
 //! personal data. Nothing is recorded without analytics consent, with
 //! `Sec-GPC: 1`, for bots, for opted-out visitors or for preview traffic.
-//! Conversions are attributed on the server: a beacon names a block, and the
-//! edge decides again for the same visitor to know which variant they saw,
-//! so a client cannot credit a variant it was not shown.
+//! Conversions are attributed on the server: a beacon names a block and a
+//! path, and the edge credits the variant that path's page filled for the
+//! same visitor, from its served [`ledger`]; a block the visitor was not
+//! shown there is not credited.
 
 pub mod aggregate;
+pub mod ledger;
 pub mod tally;
 
 use std::collections::BTreeMap;
@@ -19,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::decide::{Decision, Reason};
-use crate::edge::{Decided, Prepared};
+use crate::edge::Prepared;
 use crate::fragments::generate::segment_of;
 use crate::profile::{ProfileSource, Visitor};
 pub use crate::route::MAX_BEACON_BYTES;
@@ -83,19 +85,96 @@ pub fn trackable(visitor: &Visitor) -> bool {
         && visitor.source != ProfileSource::Preview
 }
 
-/// One exposure per block the page actually filled (the default too: it is
-/// an arm like the others).
-pub fn exposures(prepared: &Prepared, site: &str, path: &str, now_ms: u64) -> Vec<Event> {
-    let decided = &prepared.decided;
-    if !trackable(&decided.visitor) {
+/// A rewritten page's exposures, waiting for the rewriter to say which
+/// blocks it filled: a block the page does not mark (or that a failing
+/// rewriter left as the origin's) was not shown, so it is not exposed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PendingExposures {
+    events: Vec<Event>,
+    /// The served ledger's key, when the visitor has a bucketing id.
+    ledger_key: Option<String>,
+}
+
+impl PendingExposures {
+    /// One exposure per decided block with a fill (the default too: it is an
+    /// arm like the others), for a trackable visitor; nothing otherwise.
+    pub fn new(prepared: &Prepared, site: &str, path: &str, now_ms: u64) -> Self {
+        let decided = &prepared.decided;
+        let Some(id) = trackable_id(&decided.visitor) else {
+            return Self::default();
+        };
+        let events = decided
+            .decisions
+            .iter()
+            .filter(|d| prepared.plan.fill_for(Some(&d.block)).is_some())
+            .filter_map(|d| {
+                let version = &decided.catalog.as_ref()?.manifest.version;
+                Some(event_of(
+                    "exposure",
+                    d,
+                    &decided.visitor,
+                    version,
+                    site,
+                    path,
+                    now_ms,
+                ))
+            })
+            .collect();
+        Self {
+            events,
+            ledger_key: Some(ledger::key(site, id, path)),
+        }
+    }
+
+    /// Whether there is nothing to send whatever the rewriter fills.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The exposures of the blocks in `filled` (as the rewriter reported
+    /// them), and the served ledger to keep for the visitor's conversions:
+    /// its key and its text.
+    pub fn filled(self, filled: &[String]) -> (Vec<Event>, Option<(String, String)>) {
+        let events: Vec<Event> = self
+            .events
+            .into_iter()
+            .filter(|e| filled.contains(&e.block))
+            .collect();
+        let ledger = match (self.ledger_key, events.is_empty()) {
+            (Some(key), false) => Some((key, ledger::Ledger::of(&events).to_json())),
+            _ => None,
+        };
+        (events, ledger)
+    }
+}
+
+/// The exposures of an OFREP evaluation (`channel: "ofrep"`, no path): one
+/// per block evaluated, for a trackable visitor.
+pub fn ofrep_exposures(
+    decisions: &[Decision],
+    visitor: &Visitor,
+    version: &str,
+    site: &str,
+    now_ms: u64,
+) -> Vec<Event> {
+    if trackable_id(visitor).is_none() {
         return Vec::new();
     }
-    decided
-        .decisions
+    decisions
         .iter()
-        .filter(|d| prepared.plan.fill_for(Some(&d.block)).is_some())
-        .filter_map(|d| event("exposure", d, decided, site, path, now_ms, None))
+        .map(|d| Event {
+            channel: Some("ofrep".to_owned()),
+            ..event_of("exposure", d, visitor, version, site, "", now_ms)
+        })
         .collect()
+}
+
+/// The visitor's bucketing id, when events may be recorded for them: a
+/// trackable visitor without an id has nothing to be counted under.
+pub fn trackable_id(visitor: &Visitor) -> Option<&str> {
+    trackable(visitor)
+        .then(|| visitor.attributes.get("id").and_then(|v| v.as_str()))
+        .flatten()
 }
 
 /// What a beacon reports.
@@ -148,70 +227,51 @@ pub fn parse_beacon(body: &str) -> Result<Beacon, BeaconError> {
     Ok(beacon)
 }
 
-/// The conversions a beacon means for this visitor: the variant each
-/// credited block showed, decided again on the server.
-pub fn conversions(beacon: &Beacon, decided: &Decided, site: &str, now_ms: u64) -> Vec<Event> {
-    if !trackable(&decided.visitor) {
-        return Vec::new();
-    }
-    let goal = match beacon.kind.as_str() {
-        "click" => "click".to_owned(),
-        _ => beacon.goal.clone().unwrap_or_default(),
-    };
-    decided
-        .decisions
-        .iter()
-        .filter(|d| beacon.block.as_deref().is_none_or(|b| b == d.block))
-        .filter_map(|d| {
-            event(
-                "conversion",
-                d,
-                decided,
-                site,
-                &beacon.path,
-                now_ms,
-                Some(goal.clone()),
-            )
-        })
-        .collect()
-}
-
-fn event(
+/// The event of `decision` for `visitor`, decided with catalog `version`.
+fn event_of(
     kind: &str,
     decision: &Decision,
-    decided: &Decided,
+    visitor: &Visitor,
+    version: &str,
     site: &str,
     path: &str,
     now_ms: u64,
-    goal: Option<String>,
-) -> Option<Event> {
-    let catalog = decided.catalog.as_ref()?;
+) -> Event {
     let (experiment, arm) = match &decision.reason {
         Reason::Experiment { key, arm, .. } => (Some(key.clone()), Some(*arm)),
         _ => (None, None),
     };
-    Some(Event {
+    Event {
         kind: kind.to_owned(),
         event_id: None,
         channel: None,
         ts_ms: now_ms,
         site: site.to_owned(),
-        catalog_version: catalog.manifest.version.clone(),
+        catalog_version: version.to_owned(),
         path: path.to_owned(),
         block: decision.block.clone(),
         variant: decision.variant.clone(),
         reason: decision.reason.label().to_owned(),
         experiment,
         arm,
-        id: decided
-            .visitor
+        id: visitor
             .attributes
             .get("id")
             .and_then(|v| v.as_str())
             .map(str::to_owned),
-        segment: segment_of(&decided.visitor).unwrap_or_default(),
-        goal,
-    })
+        segment: segment_of(visitor).unwrap_or_default(),
+        goal: None,
+    }
+}
+
+/// Gives each event without one a new `event_id` from `random` (16 bytes,
+/// URL-safe base64): ids are assigned where events are sent, once.
+pub fn assign_ids(events: &mut [Event], random: impl Fn() -> [u8; 16]) {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    for event in events.iter_mut().filter(|e| e.event_id.is_none()) {
+        event.event_id = Some(URL_SAFE_NO_PAD.encode(random()));
+    }
 }
 
 /// Events as NDJSON, one object per line.

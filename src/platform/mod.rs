@@ -223,4 +223,11 @@ pub trait Platform: Clone + 'static {
     fn log(&self, line: &str);
     /// 16 bytes from a cryptographically secure source, new on each call.
     fn random_bytes(&self) -> [u8; 16];
+    /// Whether `key` may spend one more of its allowance in the host's own
+    /// rate limiter (the Workers rate-limiting binding); `None` when there
+    /// is none, and the core limits in the isolate instead.
+    fn limit(&self, key: &str) -> impl Future<Output = Option<bool>> {
+        let _ = key;
+        std::future::ready(None)
+    }
 }

@@ -1,6 +1,9 @@
 //! The native engine: `lol_html`, the parser workerd's `HTMLRewriter` is
 //! built on, applying a [`RewritePlan`] to a streamed body.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use lol_html::html_content::{ContentType, Element};
 use lol_html::{element, HtmlRewriter, MemorySettings, Settings};
 
@@ -21,15 +24,20 @@ pub struct RewriteError(String);
 /// [`StreamRewriter::write`], output goes to `sink` as it is produced.
 pub struct StreamRewriter<'p, O: FnMut(&[u8])> {
     inner: HtmlRewriter<'p, O>,
+    filled: Rc<RefCell<Vec<String>>>,
 }
 
 impl<'p, O: FnMut(&[u8])> StreamRewriter<'p, O> {
     /// A rewriter applying `plan`, writing to `sink`.
     pub fn new(plan: &'p RewritePlan, sink: O) -> Self {
+        let filled = Rc::new(RefCell::new(Vec::new()));
+        let names = Rc::clone(&filled);
         let settings = Settings::new()
             .append_element_content_handler(element!(MARKER_SELECTOR, move |el: &mut Element| {
-                if let Some(fill) = plan.fill_for(el.get_attribute(MARKER_NAME_ATTRIBUTE).as_deref()) {
+                let name = el.get_attribute(MARKER_NAME_ATTRIBUTE);
+                if let Some(fill) = plan.fill_for(name.as_deref()) {
                     el.set_inner_content(&fill.html, ContentType::Html);
+                    names.borrow_mut().extend(name);
                 }
                 Ok(())
             }))
@@ -40,7 +48,13 @@ impl<'p, O: FnMut(&[u8])> StreamRewriter<'p, O> {
             );
         Self {
             inner: HtmlRewriter::new(settings, sink),
+            filled,
         }
+    }
+
+    /// The blocks filled so far, in page order (a block marked twice twice).
+    pub fn filled(&self) -> Vec<String> {
+        self.filled.borrow().clone()
     }
 
     /// Feeds one chunk of the body.
@@ -71,6 +85,18 @@ pub fn rewrite_chunks<'c>(
 /// Applies `plan` to a whole body.
 pub fn rewrite(plan: &RewritePlan, body: &[u8]) -> Result<Vec<u8>, RewriteError> {
     rewrite_chunks(plan, [body])
+}
+
+/// Applies `plan` to a whole body, and says which blocks it filled (what a
+/// page's exposures are sent for).
+pub fn rewrite_reporting(plan: &RewritePlan, body: &[u8]) -> Result<(Vec<u8>, Vec<String>), RewriteError> {
+    let mut out = Vec::new();
+    let mut rewriter = StreamRewriter::new(plan, |c: &[u8]| out.extend_from_slice(c));
+    rewriter.write(body)?;
+    let filled = Rc::clone(&rewriter.filled);
+    rewriter.end()?;
+    let filled = filled.borrow().clone();
+    Ok((out, filled))
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! `/__tailor/…`: our own endpoints. Never the origin's. The preview gate
-//! and the beacon's rate limit are decided here.
+//! and the beacon's per-visitor allowance are decided here.
 
 use crate::api;
 use crate::edge::{Decided, Edge};
-use crate::events;
+use crate::events::{self, ledger, ledger::Ledger};
 use crate::http::{query, Response};
-use crate::platform::{Clock, Platform};
+use crate::platform::{Cache, Clock, Platform};
 use crate::route::{gates, Api, Refusal, Request};
 use crate::visitor::Visit;
 
@@ -90,9 +90,9 @@ impl<P: Platform> Edge<'_, P> {
         }
     }
 
-    /// `POST /__tailor/event`: a click or a goal, credited to the variants
-    /// this visitor was shown, decided again here (a client cannot credit a
-    /// variant it was not shown). Decisions only: no fragment, no generator.
+    /// `POST /__tailor/event`: a click or a goal, credited to what this
+    /// visitor was served on that path (the served ledger), within a
+    /// per-visitor allowance. Reads no catalog, no fragment.
     async fn beacon(&self, req: &Request, body: Option<String>) -> Response {
         let Some(body) = body else {
             return Response::error(413, "beacon too large");
@@ -101,17 +101,38 @@ impl<P: Platform> Edge<'_, P> {
             Ok(beacon) => beacon,
             Err(e) => return Response::error(400, &e.to_string()),
         };
-        let now = self.now_ms();
-        if !self.isolate.beacons.allow(now) {
-            return Response::error(429, "too many beacons").with_header("retry-after", "1".to_owned());
-        }
-        let accepted = Response::empty(204).with_header("cache-control", "no-store".to_owned());
-        let (Some(site), Some(_)) = (self.config.site.as_deref(), self.platform.events()) else {
-            return accepted;
+        let answer = |credited: &str| {
+            Response::empty(204)
+                .with_header("cache-control", "no-store".to_owned())
+                .with_header("server-timing", format!("beacon;desc=\"{credited}\""))
         };
-        let decided = self.decide(req, &beacon.path, Visit::Read, now).await;
-        let conversions = events::conversions(&beacon, &decided, site, self.platform.clock().now_unix_ms());
-        self.send_events(&conversions);
-        with_timing(accepted, &decided)
+        let (Some(site), Some(_)) = (self.config.site.as_deref(), self.platform.events()) else {
+            return answer("not recorded");
+        };
+        let visitor = self.visitor_of(req, &beacon.path);
+        let Some(id) = events::trackable_id(&visitor) else {
+            return answer("not tracked");
+        };
+        let allowed = match self.platform.limit(id).await {
+            Some(allowed) => allowed,
+            None => self.isolate.beacons.allow(id, self.now_ms()),
+        };
+        if !allowed {
+            return Response::error(429, "too many beacons from this visitor")
+                .with_header("retry-after", "3".to_owned());
+        }
+        let served = self
+            .platform
+            .cache()
+            .get_text(&ledger::key(site, id, &beacon.path))
+            .await;
+        let conversions = served
+            .as_deref()
+            .and_then(Ledger::parse)
+            .map(|ledger| ledger.conversions(&beacon, self.platform.clock().now_unix_ms()))
+            .unwrap_or_default();
+        let credited = conversions.len();
+        self.send_events(conversions);
+        answer(&format!("credited {credited}"))
     }
 }

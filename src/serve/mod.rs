@@ -10,9 +10,10 @@ mod ofrep;
 use std::future::Future;
 
 use crate::edge::{dispose, Disposition, Edge, Prepared};
-use crate::events::{self, ndjson, Event};
+use crate::events::ledger::LEDGER_TTL_S;
+use crate::events::{self, ndjson, Event, PendingExposures};
 use crate::http::{Response, ResponseHead};
-use crate::platform::{Clock, EventSink, Platform};
+use crate::platform::{Cache, Clock, EventSink, Platform};
 use crate::route::{Request, Route};
 
 impl<P: Platform> Edge<'_, P> {
@@ -31,20 +32,42 @@ impl<P: Platform> Edge<'_, P> {
         (response, prepared)
     }
 
-    /// What to do with the origin's response. A page that is rewritten has
-    /// its exposures sent after the response: one per block it fills.
-    pub fn respond(&self, req: &Request, prepared: Prepared, head: &impl ResponseHead) -> Disposition {
-        let exposures = match (self.config.site.as_deref(), self.platform.events()) {
+    /// What to do with the origin's response, and, for a page that is
+    /// rewritten, its exposures: hand them to [`Edge::expose`] with the
+    /// blocks the rewriter filled.
+    pub fn respond(
+        &self,
+        req: &Request,
+        prepared: Prepared,
+        head: &impl ResponseHead,
+    ) -> (Disposition, PendingExposures) {
+        let pending = match (self.config.site.as_deref(), self.platform.events()) {
             (Some(site), Some(_)) => {
-                events::exposures(&prepared, site, req.path(), self.platform.clock().now_unix_ms())
+                PendingExposures::new(&prepared, site, req.path(), self.platform.clock().now_unix_ms())
             }
-            _ => Vec::new(),
+            _ => PendingExposures::default(),
         };
-        let disposition = dispose(prepared, head);
-        if matches!(disposition, Disposition::Rewrite { .. }) {
-            self.send_events(&exposures);
+        match dispose(prepared, head) {
+            rewrite @ Disposition::Rewrite { .. } => (rewrite, pending),
+            other => (other, PendingExposures::default()),
         }
-        disposition
+    }
+
+    /// After the response: once `filled` says which blocks the rewriter
+    /// filled (when the page has been streamed), sends their exposures and
+    /// keeps the served ledger that conversions are credited from.
+    pub fn expose(&self, pending: PendingExposures, filled: impl Future<Output = Vec<String>> + 'static) {
+        if pending.is_empty() {
+            return;
+        }
+        let platform = self.platform.clone();
+        self.platform.spawn(Box::pin(async move {
+            let (exposures, ledger) = pending.filled(&filled.await);
+            if let Some((key, text)) = ledger {
+                platform.cache().put_text(&key, &text, LEDGER_TTL_S).await;
+            }
+            send(&platform, exposures).await;
+        }));
     }
 
     /// The answer of one of Tailor's or OFREP's endpoints; `body` is the
@@ -60,19 +83,26 @@ impl<P: Platform> Edge<'_, P> {
         }
     }
 
-    /// Sends `events` in one batch after the response, when there are any
-    /// and a sink is configured. A failed send is logged and dropped:
-    /// events never hold or break a response.
-    fn send_events(&self, events: &[Event]) {
-        let (Some(sink), false) = (self.platform.events(), events.is_empty()) else {
+    /// Sends `events` in one batch after the response (see [`send`]).
+    fn send_events(&self, events: Vec<Event>) {
+        if events.is_empty() || self.platform.events().is_none() {
             return;
-        };
-        let send = sink.send(ndjson(events));
-        let (platform, count) = (self.platform.clone(), events.len());
-        self.platform.spawn(Box::pin(async move {
-            if send.await.is_err() {
-                platform.log(&format!("tailor: {count} event(s) could not be sent"));
-            }
-        }));
+        }
+        let platform = self.platform.clone();
+        self.platform
+            .spawn(Box::pin(async move { send(&platform, events).await }));
+    }
+}
+
+/// Sends `events` in one batch, each with a new event id, when there are
+/// any and a sink is configured. A failed send is logged and dropped:
+/// events never hold or break a response.
+async fn send<P: Platform>(platform: &P, mut events: Vec<Event>) {
+    let Some(sink) = platform.events().filter(|_| !events.is_empty()) else {
+        return;
+    };
+    events::assign_ids(&mut events, || platform.random_bytes());
+    if sink.send(ndjson(&events)).await.is_err() {
+        platform.log(&format!("tailor: {} event(s) could not be sent", events.len()));
     }
 }

@@ -4,6 +4,7 @@
 //! identify them (signals and network labels included).
 
 use crate::edge::Edge;
+use crate::events;
 use crate::http::Response;
 use crate::ofrep::{self, BodyError};
 use crate::platform::{Clock, Platform};
@@ -78,6 +79,18 @@ impl<P: Platform> Edge<'_, P> {
             visitor
         };
         let decisions = self.decide_for(&catalog, &visitor);
+        if let (Some(site), Some(_)) = (self.config.site.as_deref(), self.platform.events()) {
+            let evaluated: Vec<_> = decisions
+                .iter()
+                .filter(|d| key.is_none_or(|k| k == d.block))
+                .cloned()
+                .collect();
+            let now_ms = self.platform.clock().now_unix_ms();
+            let version = &catalog.manifest.version;
+            self.send_events(events::ofrep_exposures(
+                &evaluated, &visitor, version, site, now_ms,
+            ));
+        }
         match key {
             None => ofrep::bulk(&catalog, &decisions, req.if_none_match.as_deref()),
             Some(key) => ofrep::single(key, &catalog, &decisions),

@@ -41,6 +41,17 @@ export async function cachePut(key, value, ttlS) {
   await cache.put(key, new Response(value, { headers }));
 }
 
+/** Sends one message (text) to a Queue producer binding. */
+export async function queueSend(queue, body) {
+  await queue.send(body, { contentType: 'text' });
+}
+
+/** Whether `key` is within the rate-limiting binding `limiter`'s allowance. */
+export async function rateLimit(limiter, key) {
+  const { success } = await limiter.limit({ key });
+  return success === true;
+}
+
 /**
  * POSTs `body` to `url` (through `via.fetch` when given: a service binding),
  * aborted after `timeoutMs` when given. The answer as `[status, contentType,

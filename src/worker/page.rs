@@ -134,7 +134,8 @@ async fn page(
     let origin = settle(to_origin(req, env.as_ref())?);
     let (response, prepared) = edge.page(request, origin).await;
     let response: Response = response?.unchecked_into();
-    Ok(match edge.respond(request, prepared, &Head(&response)) {
+    let (disposition, exposures) = edge.respond(request, prepared, &Head(&response));
+    Ok(match disposition {
         Disposition::PassThrough => response,
         Disposition::Annotate { headers } => with_headers(&response, edits(&headers)).unwrap_or(response),
         Disposition::Rewrite { plan, headers } => {
@@ -144,9 +145,14 @@ async fn page(
             #[cfg(feature = "fault-injection")]
             let edited = super::fault::trap_in_stream(req, edited)?;
             if request.is_head() || edited.body().is_none() {
-                edited
-            } else {
-                rewriter::apply(&plan, &edited, edge.config.rewrite_guard).unwrap_or(edited)
+                return Ok(edited);
+            }
+            match rewriter::apply(&plan, &edited, edge.config.rewrite_guard) {
+                Ok((rewritten, filled)) => {
+                    edge.expose(exposures, filled);
+                    rewritten
+                }
+                Err(_) => edited,
             }
         }
     })

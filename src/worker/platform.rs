@@ -10,7 +10,7 @@ use js_sys::{Array, Object};
 use worker::{Context, Env};
 
 use super::bindings::{DateClock, DelayTimer, WorkerKv};
-use super::io::{binding, cache_get, cache_put, describe, post, settle};
+use super::io::{binding, cache_get, cache_put, describe, post, queue_send, rate_limit, settle};
 use super::regex::JsRegex;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::config::Config;
@@ -22,6 +22,10 @@ use crate::publish::{generated_answer, generated_request, GENERATED_PATH};
 
 /// The control worker's service binding (publish, rollback, sanitizer).
 pub const CONTROL_BINDING: &str = "CONTROL";
+/// The events Queue's producer binding (preferred over TAILOR_EVENTS_URL).
+pub const EVENTS_QUEUE_BINDING: &str = "EVENTS";
+/// The rate-limiting binding for conversion beacons, keyed per visitor.
+pub const BEACON_LIMIT_BINDING: &str = "BEACON_LIMIT";
 /// How long one events send may take.
 const EVENTS_TIMEOUT_MS: u32 = 10_000;
 
@@ -111,22 +115,31 @@ impl Sanitizer for ControlSanitizer {
     }
 }
 
-/// Events as NDJSON, POSTed to `TAILOR_EVENTS_URL`.
+/// Where events go: the `EVENTS` Queue (one message per batch, NDJSON),
+/// else `POST {TAILOR_EVENTS_URL}`.
 #[derive(Clone)]
-pub struct HttpEvents(String);
+pub enum WorkerEvents {
+    /// A Queue producer binding.
+    Queue(Object),
+    /// An HTTP sink.
+    Http(String),
+}
 
-impl EventSink for HttpEvents {
+impl EventSink for WorkerEvents {
     fn send(&self, ndjson: String) -> impl Future<Output = Result<(), String>> + 'static {
-        let sent = answer(post(
-            None,
-            &self.0,
-            "application/x-ndjson",
-            "*/*",
-            &ndjson,
-            Some(EVENTS_TIMEOUT_MS),
-            None,
-        ));
-        async move { sent.await.map(drop) }
+        let sent = match self {
+            Self::Queue(queue) => queue_send(queue, &ndjson),
+            Self::Http(url) => post(
+                None,
+                url,
+                "application/x-ndjson",
+                "*/*",
+                &ndjson,
+                Some(EVENTS_TIMEOUT_MS),
+                None,
+            ),
+        };
+        async move { settle(sent).await.map(drop).map_err(|e| describe(&e)) }
     }
 }
 
@@ -136,7 +149,8 @@ pub struct WorkerPlatform {
     kv: WorkerKv,
     ctx: Rc<Context>,
     generation: Option<(HttpGenerator, ControlSanitizer)>,
-    events: Option<HttpEvents>,
+    events: Option<WorkerEvents>,
+    beacon_limit: Option<Object>,
 }
 
 impl WorkerPlatform {
@@ -163,7 +177,10 @@ impl WorkerPlatform {
             kv: WorkerKv::from_env(env),
             ctx,
             generation,
-            events: config.events_url.clone().map(HttpEvents),
+            events: binding(env.as_ref(), EVENTS_QUEUE_BINDING)
+                .map(WorkerEvents::Queue)
+                .or_else(|| config.events_url.clone().map(WorkerEvents::Http)),
+            beacon_limit: binding(env.as_ref(), BEACON_LIMIT_BINDING),
         }
     }
 }
@@ -175,7 +192,7 @@ impl Platform for WorkerPlatform {
     type Timer = DelayTimer;
     type Generator = HttpGenerator;
     type Sanitizer = ControlSanitizer;
-    type Events = HttpEvents;
+    type Events = WorkerEvents;
 
     fn kv(&self) -> &WorkerKv {
         &self.kv
@@ -197,7 +214,7 @@ impl Platform for WorkerPlatform {
         self.generation.as_ref().map(|(g, s)| (g, s))
     }
 
-    fn events(&self) -> Option<&HttpEvents> {
+    fn events(&self) -> Option<&WorkerEvents> {
         self.events.as_ref()
     }
 
@@ -216,5 +233,13 @@ impl Platform for WorkerPlatform {
     fn random_bytes(&self) -> [u8; 16] {
         // 16 bytes by construction; never all zeros in practice.
         super::io::random_bytes().try_into().unwrap_or_default()
+    }
+
+    fn limit(&self, key: &str) -> impl Future<Output = Option<bool>> {
+        let call = self.beacon_limit.as_ref().map(|limiter| rate_limit(limiter, key));
+        async move {
+            // A failed call is no answer: the core limits in the isolate.
+            settle(call?).await.ok()?.as_bool()
+        }
     }
 }

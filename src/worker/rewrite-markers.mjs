@@ -51,23 +51,47 @@ let failures = 0;
  * `guarded`: keep the page whole if the rewriter fails (above); without it,
  * the rewriter's output goes straight to the client, which costs less CPU
  * (docs/benchmarks.md) but cuts the page where the rewriter fails.
+ * Returns `[response, filled]`: `filled` resolves, once the page has been
+ * streamed, to the names of the blocks whose fill reached the client (what
+ * exposures are sent for; a fill the guard replaced with the origin's bytes
+ * is not among them).
  */
 export function rewriteMarkers(response, selector, attribute, fills, guarded) {
+  /** Names of the blocks filled that reached the client, and the promise of them. */
+  const sent = [];
+  let report;
+  const filled = new Promise((resolve) => {
+    report = () => resolve(sent);
+  });
   if (!guarded) {
-    return new HTMLRewriter().on(selector, { element: filler(attribute, fills, () => {}) }).transform(response);
+    // Unguarded, a fill is in the output as soon as it is made; a page cut by
+    // a rewriter failure never ends its document, and reports nothing.
+    const element = filler(attribute, fills, (html, name) => {
+      if (html !== undefined) sent.push(name);
+    });
+    const rewritten = new HTMLRewriter()
+      .on(selector, { element })
+      .onDocument({ end: () => report() })
+      .transform(response);
+    return [rewritten, filled];
   }
   /** Markers met since the last checkpoint, and chunks of the output held that start with one. */
   let markersSince = 0;
   let markerChunks = 0;
-  /** Blocks filled since the last checkpoint, and the last one's HTML. */
-  let filledSince = 0;
+  /** Blocks filled since the last checkpoint (their names), and the last one's HTML. */
+  let filledSince = [];
   let lastFill = '';
-  const element = filler(attribute, fills, (html) => {
+  const element = filler(attribute, fills, (html, name) => {
     markersSince += 1;
     if (html === undefined) return;
-    filledSince += 1;
+    filledSince.push(name);
     lastFill = html;
   });
+  /** The blocks filled since the last checkpoint have reached the client. */
+  const commit = () => {
+    sent.push(...filledSince);
+    filledSince = [];
+  };
 
   /** The marker's tag name (`tailor-block` of `tailor-block[name]`), lowercase bytes. */
   const markerTag = ENCODER.encode(/^[a-z0-9-]*/i.exec(selector)[0].toLowerCase());
@@ -101,6 +125,7 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
       cancel(reason) {
         output.cancel(reason).catch(() => {});
         origin.cancel(reason).catch(() => {});
+        report();
       },
     },
     { highWaterMark: 0 },
@@ -201,16 +226,16 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
     // (the rewriter drops the origin's content up to the end tag). Looked
     // for in the output, not with an end-tag handler: each handler call
     // costs workerd ~0.1 ms (docs/benchmarks.md).
-    if (filledSince > 0 && blockStillOpen(out)) {
+    if (filledSince.length > 0 && blockStillOpen(out)) {
       held = [out];
       return;
     }
     // One chunk: each chunk through a JS stream costs workerd tens of µs.
     client.enqueue(out);
+    commit();
     checkpoints += 1;
     markersSince = 0;
     markerChunks = 0;
-    filledSince = 0;
     held = [];
     given = [];
   }
@@ -231,6 +256,8 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
           // of it, then the same break, as without the guard.
           if (held.length > 0) controller.enqueue(concat(held));
           held = [];
+          commit();
+          report();
           controller.error(originError.error);
           return;
         }
@@ -241,6 +268,8 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
         if (held.length > 0) controller.enqueue(concat(held));
         held = [];
         given = [];
+        commit();
+        report();
         controller.close();
         return;
       }
@@ -260,6 +289,8 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
     output.cancel().catch(() => {});
     await feeding.catch(() => {});
     held = [];
+    // The blocks filled since the last checkpoint are replaced by the origin's bytes.
+    filledSince = [];
     const rest = concat([...given, ...carry]);
     if (rest.byteLength > 0) controller.enqueue(rest);
     given = [];
@@ -268,24 +299,27 @@ export function rewriteMarkers(response, selector, attribute, fills, guarded) {
 
   async function passThrough(controller) {
     const { done, value } = await origin.read();
-    if (done) controller.close();
-    else controller.enqueue(value);
+    if (done) {
+      report();
+      controller.close();
+    } else controller.enqueue(value);
   }
 
-  return new Response(body, rewritten);
+  return [new Response(body, rewritten), filled];
 }
 
 /**
  * The element handler: fills a marker from `fills` by its `attribute`, then
- * tells `met(html)`, `html` undefined when the marker keeps its content. It
+ * tells `met(html, name)`, `html` undefined when the marker keeps its content. It
  * never throws: workerd cuts the page at an element whose handler throws. A
  * failed lookup or fill leaves the origin's content.
  */
 function filler(attribute, fills, met) {
   return (el) => {
     let filled;
+    let name = null;
     try {
-      const name = el.getAttribute(attribute);
+      name = el.getAttribute(attribute);
       const html = name === null ? undefined : fills.get(name);
       if (typeof html === 'string') {
         el.setInnerContent(html, AS_HTML);
@@ -294,7 +328,7 @@ function filler(attribute, fills, met) {
     } catch {
       // The element keeps the origin's content.
     }
-    met(filled);
+    met(filled, name);
   };
 }
 

@@ -13,8 +13,12 @@
 //! origin's own bytes, from the last point known to be rewritten whole
 //! (`rewrite-markers.mjs` says how; docs/security.md).
 
-use js_sys::Map;
+use std::future::Future;
+
+use js_sys::{Array, Map, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
 use crate::rewrite::{RewritePlan, MARKER_NAME_ATTRIBUTE, MARKER_SELECTOR};
@@ -28,18 +32,31 @@ extern "C" {
         attribute: &str,
         fills: &Map,
         guarded: bool,
-    ) -> Result<Response, JsValue>;
+    ) -> Result<Array, JsValue>;
 }
 
 /// Streams `response` through workerd's `HTMLRewriter` applying `plan`;
 /// `guarded` keeps the page whole if the rewriter fails mid-stream
-/// (`TAILOR_REWRITE_GUARD`). On any error here, the caller serves
-/// `response` as it is.
-pub fn apply(plan: &RewritePlan, response: &Response, guarded: bool) -> Result<Response, JsValue> {
+/// (`TAILOR_REWRITE_GUARD`). Returns the response and the names of the
+/// blocks whose fill reached the client, once the page has been streamed
+/// (never, for a page an unguarded rewriter cut). On any error here, the
+/// caller serves `response` as it is.
+pub fn apply(
+    plan: &RewritePlan,
+    response: &Response,
+    guarded: bool,
+) -> Result<(Response, impl Future<Output = Vec<String>> + 'static), JsValue> {
     // A Map, not an object: a block named `__proto__` must not reach the prototype.
     let fills = Map::new();
     for (name, fill) in plan.iter() {
         fills.set(&JsValue::from_str(name), &JsValue::from_str(&fill.html));
     }
-    rewrite_markers(response, MARKER_SELECTOR, MARKER_NAME_ATTRIBUTE, &fills, guarded)
+    let parts = rewrite_markers(response, MARKER_SELECTOR, MARKER_NAME_ATTRIBUTE, &fills, guarded)?;
+    let rewritten: Response = parts.get(0).dyn_into()?;
+    let filled = JsFuture::from(Promise::from(parts.get(1)));
+    let names = async move {
+        let names: Array = filled.await.map(Into::into).unwrap_or_default();
+        names.iter().filter_map(|name| name.as_string()).collect()
+    };
+    Ok((rewritten, names))
 }

@@ -73,6 +73,28 @@ impl World {
         }
     }
 
+    /// What the worker does with the origin's page `html` for `prepared`:
+    /// the disposition, the body rewritten by the native engine, the
+    /// exposures of the blocks it filled; then the work after the
+    /// response. Returns the body served.
+    pub fn serve_page(&self, req: &Request, prepared: Prepared, html: &str) -> String {
+        use tailor_edge::edge::Disposition;
+        use tailor_edge::platform::fakes::MemoryResponse;
+        let edge = self.edge();
+        let (disposition, pending) = edge.respond(req, prepared, &MemoryResponse::html(html));
+        let body = match disposition {
+            Disposition::Rewrite { plan, .. } => {
+                let (body, filled) =
+                    tailor_edge::rewrite::native::rewrite_reporting(&plan, html.as_bytes()).unwrap();
+                edge.expose(pending, std::future::ready(filled));
+                String::from_utf8(body).unwrap()
+            }
+            _ => html.to_owned(),
+        };
+        self.finish_background();
+        body
+    }
+
     /// Runs the work left for after the response (cache writes, late generator calls).
     pub fn finish_background(&self) {
         for task in self.platform.tasks.take() {

@@ -260,7 +260,7 @@ export default {
         headers: { 'content-type': 'text/html; charset=utf-8', 'x-origin': 'kept', 'cache-control': 'private' },
       });
     }
-    const rewritten = rewriteMarkers(response, ${JSON.stringify(SELECTOR)}, ${JSON.stringify(ATTRIBUTE)}, fills, guarded);
+    const [rewritten, filled] = rewriteMarkers(response, ${JSON.stringify(SELECTOR)}, ${JSON.stringify(ATTRIBUTE)}, fills, guarded);
     if (!q.has('inspect')) return rewritten;
     // What a client would read, chunk by chunk.
     const reader = rewritten.body.getReader();
@@ -282,7 +282,9 @@ export default {
       }
     }
     for (let i = 0; i < 50 && q.has('cancelAfter') && !origin.canceled; i += 1) await scheduler.wait(2);
-    const meta = { status: rewritten.status, statusText: rewritten.statusText, chunks: chunks.length, error, atStall, originCanceled: origin?.canceled ?? null };
+    // The blocks the module reports filled (never, for a page it could not end).
+    const reported = q.has('filled') ? await Promise.race([filled, scheduler.wait(500).then(() => 'never')]) : null;
+    const meta = { status: rewritten.status, statusText: rewritten.statusText, chunks: chunks.length, error, atStall, originCanceled: origin?.canceled ?? null, filled: reported };
     const body = new Uint8Array(received);
     let at = 0;
     for (const chunk of chunks) {
@@ -603,6 +605,25 @@ test('when the rewriter fails mid-stream, at every byte boundary the page is who
     const { body } = await get(name, true, query);
     assert.equal(unfilled(body.toString('utf8')), page, describe(query));
   }
+});
+
+test('the blocks reported filled (what exposures are sent for) are those whose fill reached the client, at every byte boundary', { timeout: 120_000 }, async () => {
+  const whole = 'several blocks, one with an empty fill';
+  const order = [...CASES[whole].page.matchAll(/<tailor-block name="([^"]*)">/g)].map((m) => m[1]).filter((n) => CASES[whole].fillMap.has(n));
+  await each(range(1, CASES[whole].bytes.length).flatMap((at) => [[true, at], [false, at]]), async ([guarded, at]) => {
+    const { meta } = await get(whole, guarded, { at, gap: '', inspect: '', filled: '' });
+    assert.deepEqual(meta.filled, order, `${guarded ? 'guarded' : 'unguarded'}, split at ${at}`);
+  });
+  const failing = 'fails between blocks';
+  await each(range(1, CASES[failing].bytes.length), async (at) => {
+    const { body, meta } = await get(failing, true, { at, gap: '', inspect: '', filled: '' });
+    const text = body.toString('utf8');
+    assert.ok(Array.isArray(meta.filled), `split at ${at}: reported once the page was sent`);
+    assert.equal(meta.filled.includes('hero'), text.includes(FILLS.hero), `split at ${at}: hero reported iff its fill was sent`);
+    assert.ok(!meta.filled.includes('proof'), `split at ${at}: the block at the failure kept the origin's content`);
+  });
+  const cut = await get(failing, false, { inspect: '', filled: '' });
+  assert.equal(cut.meta.filled, 'never', 'unguarded, a page cut by the rewriter reports nothing');
 });
 
 test('when the rewriter fails inside a filled block, at every byte boundary that block keeps the origin\'s content whole', { timeout: 120_000 }, async () => {
