@@ -4,12 +4,22 @@
 // recorded for visitors who opted out, bots, or bad beacons.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startWorker, kvEntries } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, startWorker, kvEntries } from './harness.mjs';
 import { COOKIE, DEMO_PROFILES, KID, PROFILE_KEYS, SECRET, startDemoOrigin, variantOf } from './demo.mjs';
 import { sign } from '../../examples/node/profile-cookie.mjs';
 import { startSink } from '../../scripts/loop-demo.mjs';
 
 let origin, sink, worker;
+/** wrangler.toml's rate-limiting binding for beacons, read from the file itself. */
+const BEACON_LIMIT_TOML = (() => {
+  const text = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+  const at = text.indexOf('[[ratelimits]]');
+  assert.ok(at >= 0, 'wrangler.toml declares the beacon rate limit');
+  return text.slice(at).split('\n\n')[0].split('\n');
+})();
+const ALLOWANCE = Number(/limit\s*=\s*(\d+)/.exec(BEACON_LIMIT_TOML.join('\n'))[1]);
 
 async function setUp() {
   origin = await startDemoOrigin();
@@ -17,6 +27,8 @@ async function setUp() {
   worker = await startWorker('events', {
     entries: kvEntries('catalog/demo.json'),
     vars: { ORIGIN_URL: origin.url, TAILOR_SITE: 'demo', TAILOR_PROFILE_KEYS: PROFILE_KEYS, TAILOR_EVENTS_URL: sink.url },
+    // The per-visitor beacon allowance, as wrangler.toml declares it.
+    toml: BEACON_LIMIT_TOML,
   });
 }
 before(setUp, { timeout: 180_000 });
@@ -61,6 +73,57 @@ test('an experiment exposure names the experiment and the arm', { timeout: 30_00
   assert.equal(proof?.reason, 'experiment', JSON.stringify(sink.events()));
   assert.equal(proof.experiment, 'proof-social-2026');
   assert.ok([0, 1].includes(proof.arm));
+});
+
+const beacon = (cookie, body) => fetch(`${worker.url}/__tailor/event`, { method: 'POST', headers: { cookie, 'content-type': 'text/plain' }, body: JSON.stringify(body) });
+
+test('a page marking one block sends one exposure, with its own id, and a click on a block it did not have is not credited', { timeout: 30_000 }, async () => {
+  await settle(0);
+  sink.lines.length = 0;
+  const docs = await (await fetch(`${worker.url}/docs/`, { headers: { cookie: cto() } })).text();
+  assert.ok(docs.includes('<tailor-block name="cta"') && !docs.includes('name="hero"'));
+  await settle(1);
+  const exposures = sink.events();
+  assert.deepEqual(exposures.map((e) => e.block), ['cta'], JSON.stringify(exposures));
+  assert.match(exposures[0].event_id, /^[A-Za-z0-9_-]{22}$/);
+  sink.lines.length = 0;
+  const hero = await beacon(cto(), { type: 'click', block: 'hero', path: '/docs/' });
+  assert.equal(hero.status, 204);
+  assert.match(hero.headers.get('server-timing'), /beacon;desc="credited 0"/);
+  const cta = await beacon(cto(), { type: 'click', block: 'cta', path: '/docs/' });
+  assert.match(cta.headers.get('server-timing'), /beacon;desc="credited 1"/);
+  await settle(1);
+  assert.deepEqual(sink.events().map((e) => [e.kind, e.block, e.variant]), [['conversion', 'cta', exposures[0].variant]]);
+});
+
+test('1,000 beacons paced at 80 per second from one visitor record at most its allowance, and another visitor\'s still pass', { timeout: 60_000 }, async (t) => {
+  await settle(0);
+  const greedy = cto({ bid: 'visitor-greedy' });
+  const other = cto({ bid: 'visitor-other' });
+  for (const cookie of [greedy, other]) await (await fetch(`${worker.url}/`, { headers: { cookie } })).text();
+  await settle(1);
+  sink.lines.length = 0;
+  const statuses = { 204: 0, 429: 0 };
+  const start = Date.now();
+  for (let i = 0; i < 1000; i += 1) {
+    const wait = start + i * 12.5 - Date.now();
+    if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
+    const res = await beacon(greedy, { type: 'click', block: 'cta', path: '/' });
+    await res.arrayBuffer();
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    if (i % 100 === 50) {
+      const theirs = await beacon(other, { type: 'click', block: 'cta', path: '/' });
+      assert.equal(theirs.status, 204, `another visitor's beacon at ${i}`);
+    }
+  }
+  await settle(statuses[204] + 10);
+  const conversions = sink.events().filter((e) => e.kind === 'conversion');
+  const mine = conversions.filter((e) => e.id === 'visitor-greedy').length;
+  t.diagnostic(`${statuses[204]} accepted, ${statuses[429]} refused with 429 in ${Date.now() - start} ms; ${mine} recorded`);
+  // A fixed window per minute: a run that crosses a window's edge may get two allowances.
+  assert.ok(mine >= 1 && mine <= 2 * ALLOWANCE, `${mine} recorded, allowance ${ALLOWANCE} a minute`);
+  assert.equal(statuses[204], mine);
+  assert.equal(conversions.filter((e) => e.id === 'visitor-other').length, 10);
 });
 
 test('a click beacon becomes a conversion for the variant the visitor was shown', { timeout: 30_000 }, async () => {

@@ -70,10 +70,11 @@ const KV_BINDING = ['[[kv_namespaces]]', 'binding = "CATALOG"', 'id = "000000000
  * fault-injection build in build/fault) under `wrangler dev` with a
  * fresh local KV seeded with `entries`, and `vars`. With `control` ({ vars }),
  * the control worker (build/control/worker/shim.mjs) runs beside it in the
- * same `wrangler dev`, on the same local KV, bound as CONTROL.
+ * same `wrangler dev`, on the same local KV, bound as CONTROL. `toml` (and
+ * `control.toml`): more lines for the worker's wrangler.toml (bindings).
  * Returns { url, stop, log, config, state }.
  */
-export async function startWorker(name, { entries = [], vars = {}, control, fault = false } = {}) {
+export async function startWorker(name, { entries = [], vars = {}, control, fault = false, toml = [] } = {}) {
   const dir = join(ROOT, 'target/e2e', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -87,6 +88,7 @@ export async function startWorker(name, { entries = [], vars = {}, control, faul
       'compatibility_date = "2026-04-01"',
       ...KV_BINDING,
       ...(control ? ['[[services]]', 'binding = "CONTROL"', `service = "${controlName}"`] : []),
+      ...toml,
       '',
     ].join('\n'),
   );
@@ -102,6 +104,7 @@ export async function startWorker(name, { entries = [], vars = {}, control, faul
         '[vars]',
         ...Object.entries(control.vars ?? {}).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
         ...KV_BINDING,
+        ...(control.toml ?? []),
         '',
       ].join('\n'),
     );
