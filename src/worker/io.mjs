@@ -41,11 +41,6 @@ export async function cachePut(key, value, ttlS) {
   await cache.put(key, new Response(value, { headers }));
 }
 
-/** Sends one message (text) to a Queue producer binding. */
-export async function queueSend(queue, body) {
-  await queue.send(body, { contentType: 'text' });
-}
-
 /** Whether `key` is within the rate-limiting binding `limiter`'s allowance. */
 export async function rateLimit(limiter, key) {
   const { success } = await limiter.limit({ key });
