@@ -87,7 +87,7 @@ test('a visitor whose two views of the pricing page trigger the sales hero gets 
 
 test('the decision API and the beacon make no generator call and read no fragment for a segment whose fragments are missing', { timeout: 60_000 }, async () => {
   // A segment no spotlight variant fits: a page generates its spotlight.
-  const cookie = `${COOKIE}=${mint({ ind: 'retail', role: 'founder', size: 'mid' })}`;
+  const cookie = `${COOKIE}=${mint({ ind: 'retail', role: 'founder', size: 'mid', bid: 'visitor-retail-founder' })}`;
   const before = generator.calls().length;
   const decide = await fetch(`${bare.url}/__tailor/decide?path=/`, { headers: { cookie } });
   const decided = await decide.json();
@@ -105,8 +105,8 @@ test('the decision API and the beacon make no generator call and read no fragmen
   });
   assert.equal(beacon.status, 204);
   assert.doesNotMatch(beacon.headers.get('server-timing'), /fragments|generat/);
-  for (let i = 0; i < 40 && sink.events().length === 0; i += 1) await new Promise((ok) => setTimeout(ok, 50));
-  assert.equal(sink.events().filter((e) => e.kind === 'conversion').length, 1, 'the click is credited');
+  // No page served to this visitor yet: nothing to credit (the served ledger is empty).
+  assert.match(beacon.headers.get('server-timing'), /beacon;desc="credited 0"/);
   await new Promise((ok) => setTimeout(ok, 500));
   assert.equal(generator.calls().length, before, 'no generator call from the API or the beacon');
 
@@ -116,4 +116,18 @@ test('the decision API and the beacon make no generator call and read no fragmen
   assert.match(page.headers.get('server-timing'), /fragment-missing/);
   for (let i = 0; i < 40 && generator.calls().length === before; i += 1) await new Promise((ok) => setTimeout(ok, 50));
   assert.equal(generator.calls().length, before + 1);
+
+  // The page kept the origin's own cta (its fragment is missing here): neither an
+  // exposure nor a credit for it, and still no generator call from the beacon.
+  await new Promise((ok) => setTimeout(ok, 500));
+  assert.ok(!sink.events().some((e) => e.block === 'cta'), 'no exposure for a block the page did not fill');
+  const calls = generator.calls().length;
+  const again = await fetch(`${bare.url}/__tailor/event`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'click', block: 'cta', path: '/' }),
+  });
+  assert.match(again.headers.get('server-timing'), /beacon;desc="credited 0"/);
+  await new Promise((ok) => setTimeout(ok, 300));
+  assert.equal(generator.calls().length, calls, 'no generator call from the beacon');
 });
