@@ -48,6 +48,7 @@ pub mod decide;
 pub mod edge;
 pub mod events;
 pub mod experiment;
+pub mod feedback;
 pub mod fragments;
 pub mod http;
 pub mod live;

@@ -207,6 +207,15 @@ impl History {
     }
 }
 
+/// The live manifest of `site`, if one is published (and readable whole).
+pub async fn live_manifest<K: KvWrite>(kv: &K, site: &str) -> Result<Option<Manifest>, PublishError> {
+    let Some(version) = live_version(kv, site).await? else {
+        return Ok(None);
+    };
+    let text = kv.get_text(&manifest_key(site, &version)).await?;
+    Ok(text.and_then(|t| Manifest::parse(&t, site).ok()))
+}
+
 async fn live_version<K: KvWrite>(kv: &K, site: &str) -> Result<Option<String>, PublishError> {
     let key = pointer_key(site);
     Ok(kv

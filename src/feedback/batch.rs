@@ -1,0 +1,131 @@
+//! One Queue batch of events, ready for the store: each message is one
+//! page's (or one beacon's) NDJSON; events are deduplicated within the
+//! batch here, and across batches by the store.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::events::tally::{day_of, segment_label};
+use crate::events::Event;
+
+/// Events of one delivery, each id once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// This delivery's own id: the store tags the event ids it records with
+    /// it, and counts only those (a retried delivery gets a new id, and its
+    /// already-recorded events count zero).
+    pub id: String,
+    /// The events, each `event_id` once.
+    pub events: Vec<Event>,
+    /// Lines that were not events with an id (never counted).
+    pub skipped: usize,
+    /// Events dropped as repeated within this batch.
+    pub duplicates: usize,
+}
+
+/// The compact form the SQL store reads with `json_each`.
+#[derive(Serialize)]
+struct Compact<'a> {
+    /// event id
+    i: &'a str,
+    /// catalog version
+    v: &'a str,
+    /// block
+    b: &'a str,
+    /// variant
+    n: &'a str,
+    /// reason
+    r: &'a str,
+    /// experiment (empty: none)
+    x: &'a str,
+    /// segment label
+    s: String,
+    /// UTC day
+    d: u32,
+    /// `exposure` or `conversion`
+    k: &'a str,
+    /// time, Unix ms
+    t: u64,
+}
+
+impl Batch {
+    /// The events of `messages` (NDJSON each), with delivery id `id`.
+    /// Only exposures and conversions with an `event_id` count.
+    pub fn from_messages<'a>(id: String, messages: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut seen = HashSet::new();
+        let (mut events, mut skipped, mut duplicates) = (Vec::new(), 0, 0);
+        for line in messages.into_iter().flat_map(str::lines).map(str::trim).filter(|l| !l.is_empty()) {
+            let event = match serde_json::from_str::<Event>(line) {
+                Ok(e) if e.event_id.is_some() && matches!(e.kind.as_str(), "exposure" | "conversion") => e,
+                _ => {
+                    skipped += 1;
+                    continue;
+                }
+            };
+            if seen.insert(event.event_id.clone().unwrap_or_default()) {
+                events.push(event);
+            } else {
+                duplicates += 1;
+            }
+        }
+        Self {
+            id,
+            events,
+            skipped,
+            duplicates,
+        }
+    }
+
+    /// The events as the JSON array the SQL store reads.
+    pub fn compact_json(&self) -> String {
+        let rows: Vec<Compact<'_>> = self
+            .events
+            .iter()
+            .map(|e| Compact {
+                i: e.event_id.as_deref().unwrap_or_default(),
+                v: &e.catalog_version,
+                b: &e.block,
+                n: &e.variant,
+                r: &e.reason,
+                x: e.experiment.as_deref().unwrap_or_default(),
+                s: segment_label(&e.segment),
+                d: day_of(e.ts_ms),
+                k: &e.kind,
+                t: e.ts_ms,
+            })
+            .collect();
+        // Plain data with string keys: serialization cannot fail.
+        serde_json::to_string(&rows).unwrap_or_default()
+    }
+
+    /// The newest event, Unix ms (0 for none).
+    pub fn newest_ms(&self) -> u64 {
+        self.events.iter().map(|e| e.ts_ms).max().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(id: &str, kind: &str) -> String {
+        format!(
+            r#"{{"kind":"{kind}","event_id":"{id}","ts_ms":86400001,"site":"demo","catalog_version":"v-1","path":"/","block":"offer","variant":"bold","reason":"bandit","segment":{{"role":"cto"}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_batch_keeps_each_event_id_once_and_skips_what_is_not_a_counted_event() {
+        let page = format!("{}\n{}\n", line("a", "exposure"), line("b", "exposure"));
+        let retried = line("a", "exposure");
+        let no_id = line("x", "exposure").replace(r#""event_id":"x","#, "");
+        let messages = [page.as_str(), retried.as_str(), no_id.as_str(), "not json", &line("c", "view")];
+        let batch = Batch::from_messages("b1".into(), messages);
+        assert_eq!((batch.events.len(), batch.duplicates, batch.skipped), (2, 1, 3));
+        let compact: serde_json::Value = serde_json::from_str(&batch.compact_json()).unwrap_or_default();
+        assert_eq!(compact[0]["d"], 1);
+        assert_eq!(compact[0]["s"], "role=cto");
+        assert_eq!(batch.newest_ms(), 86_400_001);
+    }
+}
