@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, startWorker, kvEntries, tailor } from '../tests/e2e/harness.mjs';
-import { COOKIE, PROFILE_KEYS } from '../tests/e2e/demo.mjs';
+import { COOKIE, PROFILE_KEYS, STATE_KEY } from '../tests/e2e/demo.mjs';
 import { sign } from '../examples/node/profile-cookie.mjs';
 import { KID, SECRET } from '../tests/e2e/demo.mjs';
 
@@ -57,56 +57,127 @@ function rng(seed) {
   return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
 }
 
-async function main() {
-  const rounds = Number(process.env.LOOP_ROUNDS ?? 6);
-  const visitors = Number(process.env.LOOP_VISITORS ?? 100);
+/** The loop's Cloudflare engines, as wrangler.toml and control/wrangler.toml declare them. */
+const QUEUE_PRODUCER = ['[[queues.producers]]', 'binding = "EVENTS"', 'queue = "tailor-events"'];
+const QUEUE_CONSUMER = ['[[queues.consumers]]', 'queue = "tailor-events"', 'max_batch_size = 100', 'max_batch_timeout = 1',
+  '[[d1_databases]]', 'binding = "LOOP"', 'database_name = "tailor-loop"', 'database_id = "00000000-0000-0000-0000-000000000000"'];
+
+/** The last loop tick the page worker logged (`tailor: loop tick → 200 {…}`), parsed, after `from` bytes of the log. */
+function lastTick(log, from) {
+  const lines = log.slice(from).split('\n').filter((l) => l.includes('tailor: loop tick → '));
+  if (lines.length === 0) return null;
+  const answer = lines.at(-1).split('tailor: loop tick → ')[1];
+  const status = Number(answer.split(' ')[0]);
+  const body = answer.slice(answer.indexOf(' ') + 1).trim();
+  try {
+    return { status, ...JSON.parse(body) };
+  } catch {
+    return { status, body };
+  }
+}
+
+/**
+ * Runs the loop: `rounds` of `visitors` simulated visitors (a share of them
+ * anonymous: no profile cookie, the edge's own id after consent), clicking
+ * at CLICK_RATE. `mode`: `queue` (the default: events through the Queue to
+ * the control worker's consumer and D1, posteriors published by the cron
+ * trigger, nobody pushing) or `manual` (a local sink, `tailor stats
+ * aggregate`, `tailor catalog push --stats`, as a site without the Queue
+ * would). Returns the table of rounds and the ticks.
+ */
+export async function runLoop({ rounds = 6, visitors = 100, mode = 'queue', anonymousShare = 0.5, seed = 2026, log = console.log } = {}) {
   const dir = join(ROOT, 'target/loop-demo');
   mkdirSync(dir, { recursive: true });
-  const sink = await startSink();
+  const queue = mode === 'queue';
+  const sink = queue ? null : await startSink();
   const origin = await startOfferOrigin();
-  const worker = await startWorker('loop-demo', {
+  const worker = await startWorker(`loop-${mode}`, {
     entries: kvEntries('examples/loop/catalog.json'),
-    vars: { ORIGIN_URL: origin.url, TAILOR_SITE: 'demo', TAILOR_CATALOG_REFRESH_MS: '0', TAILOR_PROFILE_KEYS: PROFILE_KEYS, TAILOR_EVENTS_URL: sink.url },
-    control: { vars: { TAILOR_SITE: 'demo', TAILOR_PUBLISH_SECRETS: SECRET_PUSH } },
+    vars: {
+      ORIGIN_URL: origin.url, TAILOR_SITE: 'demo', TAILOR_CATALOG_REFRESH_MS: '0', TAILOR_PROFILE_KEYS: PROFILE_KEYS,
+      TAILOR_STATE_KEY: STATE_KEY, TAILOR_CONSENT_DEFAULT: 'granted', ...(queue ? {} : { TAILOR_EVENTS_URL: sink.url }),
+    },
+    toml: queue ? QUEUE_PRODUCER : [],
+    logLevel: 'log',
+    control: { vars: { TAILOR_SITE: 'demo', TAILOR_PUBLISH_SECRETS: SECRET_PUSH }, toml: queue ? QUEUE_CONSUMER : [] },
   });
-  const random = rng(2026);
+  const random = rng(seed);
   const now = () => Math.floor(Date.now() / 1000);
   const table = [];
+  const ticks = [];
+  let sent = 0;
   try {
     for (let round = 1; round <= rounds; round += 1) {
       const shown = { control: 0, bold: 0, calm: 0 };
       const clicks = { control: 0, bold: 0, calm: 0 };
       for (let v = 0; v < visitors; v += 1) {
-        const bid = `r${round}v${v}${Math.floor(random() * 1e9).toString(36)}`;
-        const cookie = `${COOKIE}=${sign({ kid: KID, secret: SECRET, profile: { i: now() - 60, e: now() + 3600, c: 'pa', bid } })}`;
-        const html = await (await fetch(`${worker.url}/`, { headers: { cookie } })).text();
+        let cookie = '';
+        if (random() >= anonymousShare) {
+          const bid = `r${round}v${v}${Math.floor(random() * 1e9).toString(36)}`;
+          cookie = `${COOKIE}=${sign({ kid: KID, secret: SECRET, profile: { i: now() - 60, e: now() + 3600, c: 'pa', bid } })}`;
+        }
+        const res = await fetch(`${worker.url}/`, { headers: cookie ? { cookie } : {} });
+        const html = await res.text();
+        // An anonymous visitor keeps the id the edge minted for them.
+        const id = res.headers.getSetCookie().find((c) => c.startsWith('__Host-tailor_id='))?.split(';')[0];
+        if (!cookie && id) cookie = id;
         const variant = /data-variant="([a-z]+)"/.exec(html)?.[1];
         if (!variant) throw new Error(`no offer variant in the page:\n${html}`);
         shown[variant] += 1;
+        sent += 1;
         if (random() < CLICK_RATE[variant]) {
           clicks[variant] += 1;
-          const res = await fetch(`${worker.url}/__tailor/event`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'click', block: 'offer', path: '/' }) });
-          if (res.status !== 204) throw new Error(`beacon answered ${res.status}`);
+          // The page's exposure (and served ledger) is written once the page has been streamed.
+          await new Promise((ok) => setTimeout(ok, 20));
+          const beacon = await fetch(`${worker.url}/__tailor/event`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'click', block: 'offer', path: '/' }) });
+          if (beacon.status !== 204) throw new Error(`beacon answered ${beacon.status}`);
+          if (/credited 1/.test(beacon.headers.get('server-timing') ?? '')) sent += 1;
         }
       }
       const share = (shown.bold / visitors) * 100;
       table.push({ round, visitors, control: shown.control, bold: shown.bold, calm: shown.calm, 'bold share %': +share.toFixed(1), clicks: clicks.control + clicks.bold + clicks.calm });
-      console.log(JSON.stringify(table.at(-1)));
-      // Let the last events reach the sink, then aggregate everything so far and publish.
-      await new Promise((ok) => setTimeout(ok, 500));
-      const events = join(dir, 'events.ndjson');
-      writeFileSync(events, sink.lines.join('\n') + '\n');
-      tailor('stats', 'aggregate', events, '--out', join(dir, 'stats.json'));
-      tailor('catalog', 'push', 'examples/loop/catalog.json', '--to', worker.url, '--stats', join(dir, 'stats.json'),
-        { env: { ...process.env, TAILOR_PUBLISH_SECRETS: SECRET_PUSH } });
+      log(JSON.stringify(table.at(-1)));
+      if (queue) {
+        // The consumer's batches wait at most 1 s; then the cron trigger, as Cloudflare would fire it.
+        await new Promise((ok) => setTimeout(ok, 2500));
+        const from = worker.log().length;
+        const fired = await fetch(`${worker.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
+        const firedBody = await fired.text();
+        if (fired.status !== 200) throw new Error(`the cron trigger answered ${fired.status}: ${firedBody}`);
+        let tick = null;
+        for (let i = 0; i < 100 && !tick; i += 1) {
+          await new Promise((ok) => setTimeout(ok, 100));
+          tick = lastTick(worker.log(), from);
+        }
+        if (!tick) throw new Error(`the cron trigger ran no tick:\n${worker.log().slice(from)}`);
+        ticks.push({ round, ...tick, sent });
+        log(JSON.stringify({ tick: ticks.at(-1) }));
+      } else {
+        await new Promise((ok) => setTimeout(ok, 500));
+        const events = join(dir, 'events.ndjson');
+        writeFileSync(events, sink.lines.join('\n') + '\n');
+        tailor('stats', 'aggregate', events, '--out', join(dir, 'stats.json'));
+        tailor('catalog', 'push', 'examples/loop/catalog.json', '--to', worker.url, '--stats', join(dir, 'stats.json'),
+          { env: { ...process.env, TAILOR_PUBLISH_SECRETS: SECRET_PUSH } });
+      }
     }
-    console.log(`click rates: ${JSON.stringify(CLICK_RATE)}; ${sink.lines.length} events; stats in target/loop-demo/stats.json`);
-    console.table(table);
+    return { table, ticks, sent, log: worker.log() };
   } finally {
     worker.stop();
     await origin.stop();
-    await sink.stop();
+    await sink?.stop();
   }
+}
+
+async function main() {
+  const mode = process.env.LOOP_MODE ?? 'queue';
+  const { table, sent } = await runLoop({
+    rounds: Number(process.env.LOOP_ROUNDS ?? 6),
+    visitors: Number(process.env.LOOP_VISITORS ?? 100),
+    mode,
+  });
+  console.log(`mode ${mode}; click rates: ${JSON.stringify(CLICK_RATE)}; ${sent} events counted by the edge`);
+  console.table(table);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,7 +1,12 @@
 //! The loop's store and tick over the fakes: a batch counts once whatever
 //! the retries, a failed batch loses nothing, and the tick publishes the
 //! windowed posteriors as a new live version.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use futures_executor::block_on;
 use tailor_edge::catalog::source::Bundle;
@@ -23,7 +28,9 @@ fn page_events(tag: &str, variant: &str, exposures: usize, conversions: usize, t
     let mut lines: Vec<String> = (0..exposures)
         .map(|i| event(&format!("{tag}-e{i}"), "exposure", variant, "bandit", ts_ms))
         .collect();
-    lines.extend((0..conversions).map(|i| event(&format!("{tag}-c{i}"), "conversion", variant, "bandit", ts_ms)));
+    lines.extend(
+        (0..conversions).map(|i| event(&format!("{tag}-c{i}"), "conversion", variant, "bandit", ts_ms)),
+    );
     lines
 }
 
@@ -32,7 +39,8 @@ fn batch(id: &str, lines: &[String]) -> Batch {
 }
 
 fn loop_kv() -> MemoryKv {
-    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/loop/catalog.json")).unwrap();
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/loop/catalog.json")).unwrap();
     let bundle = Bundle::from_source(&source, |f| Err(format!("no file {f}"))).unwrap();
     MemoryKv::with_entries(bundle.kv_entries())
 }
@@ -41,7 +49,9 @@ fn offer(store: &MemoryCountStore) -> (u64, u64) {
     let rows = block_on(store.rows_since(0)).unwrap();
     rows.iter()
         .filter(|r| r.key.variant == "bold")
-        .fold((0, 0), |(e, c), r| (e + r.counts.exposures, c + r.counts.conversions))
+        .fold((0, 0), |(e, c), r| {
+            (e + r.counts.exposures, c + r.counts.conversions)
+        })
 }
 
 #[test]
@@ -66,7 +76,11 @@ fn the_tick_publishes_the_windowed_posteriors_as_a_new_live_version_and_records_
     let store = MemoryCountStore::default();
     let before = block_on(live_manifest(&kv, "demo")).unwrap().unwrap();
     let mut lines = page_events("now", "bold", 100, 12, NOW - 1000);
-    lines.extend(page_events("rule", "calm", 50, 40, NOW - 1000).into_iter().map(|l| l.replace("bandit", "rule")));
+    lines.extend(
+        page_events("rule", "calm", 50, 40, NOW - 1000)
+            .into_iter()
+            .map(|l| l.replace("bandit", "rule")),
+    );
     lines.extend(page_events("old", "control", 100, 90, NOW - 30 * DAY_MS));
     block_on(store.apply(&batch("d1", &lines))).unwrap();
 
@@ -77,10 +91,21 @@ fn the_tick_publishes_the_windowed_posteriors_as_a_new_live_version_and_records_
     assert_eq!(outcome.version.as_deref(), Some(after.version.as_str()));
     let arms = &after.blocks["offer"].bandit.as_ref().unwrap().arms;
     assert_eq!(arms["bold"], (13.0, 89.0));
-    assert_eq!(arms["calm"], (1.0, 1.0), "a rule's traffic does not train the bandit");
-    assert_eq!(arms["control"], (1.0, 1.0), "30 days ago is outside the 14-day window");
+    assert_eq!(
+        arms["calm"],
+        (1.0, 1.0),
+        "a rule's traffic does not train the bandit"
+    );
+    assert_eq!(
+        arms["control"],
+        (1.0, 1.0),
+        "30 days ago is outside the 14-day window"
+    );
     let runs = block_on(store.runs(5)).unwrap();
-    assert_eq!((runs.len(), runs[0].newest_event_ms, runs[0].published_at_ms), (1, NOW - 1000, NOW));
+    assert_eq!(
+        (runs.len(), runs[0].newest_event_ms, runs[0].published_at_ms),
+        (1, NOW - 1000, NOW)
+    );
 
     let again = block_on(tick(&kv, &store, "demo", 14, 10, NOW + 60_000)).unwrap();
     assert_eq!(again.status, "unchanged");
@@ -88,6 +113,14 @@ fn the_tick_publishes_the_windowed_posteriors_as_a_new_live_version_and_records_
 
 #[test]
 fn a_tick_without_a_published_catalog_publishes_nothing() {
-    let outcome = block_on(tick(&MemoryKv::default(), &MemoryCountStore::default(), "loop", 14, 10, NOW)).unwrap();
+    let outcome = block_on(tick(
+        &MemoryKv::default(),
+        &MemoryCountStore::default(),
+        "loop",
+        14,
+        10,
+        NOW,
+    ))
+    .unwrap();
     assert_eq!(outcome.status, "no-catalog");
 }

@@ -55,7 +55,12 @@ impl Batch {
     pub fn from_messages<'a>(id: String, messages: impl IntoIterator<Item = &'a str>) -> Self {
         let mut seen = HashSet::new();
         let (mut events, mut skipped, mut duplicates) = (Vec::new(), 0, 0);
-        for line in messages.into_iter().flat_map(str::lines).map(str::trim).filter(|l| !l.is_empty()) {
+        for line in messages
+            .into_iter()
+            .flat_map(str::lines)
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
             let event = match serde_json::from_str::<Event>(line) {
                 Ok(e) if e.event_id.is_some() && matches!(e.kind.as_str(), "exposure" | "conversion") => e,
                 _ => {
@@ -120,7 +125,13 @@ mod tests {
         let page = format!("{}\n{}\n", line("a", "exposure"), line("b", "exposure"));
         let retried = line("a", "exposure");
         let no_id = line("x", "exposure").replace(r#""event_id":"x","#, "");
-        let messages = [page.as_str(), retried.as_str(), no_id.as_str(), "not json", &line("c", "view")];
+        let messages = [
+            page.as_str(),
+            retried.as_str(),
+            no_id.as_str(),
+            "not json",
+            &line("c", "view"),
+        ];
         let batch = Batch::from_messages("b1".into(), messages);
         assert_eq!((batch.events.len(), batch.duplicates, batch.skipped), (2, 1, 3));
         let compact: serde_json::Value = serde_json::from_str(&batch.compact_json()).unwrap_or_default();

@@ -13,9 +13,7 @@ use crate::events::tally::{bandit_counts, Counts, DayWindow};
 use crate::platform::KvWrite;
 use crate::publish::{live_manifest, publish, PublishError};
 
-/// Days of counts the posteriors are made of (`TAILOR_LOOP_WINDOW_DAYS`):
-/// old enough evidence is forgotten, so the bandit follows drift.
-pub const DEFAULT_WINDOW_DAYS: u32 = 14;
+pub use crate::publish::DEFAULT_LOOP_WINDOW_DAYS as DEFAULT_WINDOW_DAYS;
 /// Days an event id is remembered for deduplication: longer than a Queue
 /// keeps an undelivered message (at most 14 days).
 pub const ID_RETENTION_DAYS: u32 = 15;
@@ -63,7 +61,9 @@ pub fn with_posteriors(
             .variants
             .iter()
             .map(|v| {
-                let arm = observed.and_then(|c| c.get(&v.id)).map_or((1.0, 1.0), Counts::beta);
+                let arm = observed
+                    .and_then(|c| c.get(&v.id))
+                    .map_or((1.0, 1.0), Counts::beta);
                 (v.id.clone(), arm)
             })
             .collect();

@@ -197,7 +197,7 @@ impl CountStore for MemoryCountStore {
 
     fn runs(&self, limit: u32) -> impl Future<Output = Result<Vec<Run>, StoreError>> {
         let mut runs = self.inner.borrow().runs.clone();
-        runs.sort_by(|a, b| b.published_at_ms.cmp(&a.published_at_ms));
+        runs.sort_by_key(|run| std::cmp::Reverse(run.published_at_ms));
         runs.truncate(limit as usize);
         std::future::ready(Ok(runs))
     }

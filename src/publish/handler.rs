@@ -133,6 +133,8 @@ pub struct PublishConfig {
     pub max_body_bytes: usize,
     /// Versions kept for rollback.
     pub retain: usize,
+    /// Days of counts the loop's posteriors are made of.
+    pub loop_window_days: u32,
 }
 
 /// Every var [`PublishConfig::from_vars`] reads.
@@ -141,6 +143,7 @@ pub const PUBLISH_VARS: &[&str] = &[
     "TAILOR_PUBLISH_SECRETS",
     "TAILOR_PUBLISH_MAX_BYTES",
     "TAILOR_PUBLISH_RETAIN",
+    "TAILOR_LOOP_WINDOW_DAYS",
 ];
 
 impl PublishConfig {
@@ -183,12 +186,18 @@ impl PublishConfig {
             DEFAULT_MAX_BODY_BYTES,
         );
         let retain = number("TAILOR_PUBLISH_RETAIN", 1..=100, DEFAULT_RETAIN);
+        let loop_window_days = number(
+            "TAILOR_LOOP_WINDOW_DAYS",
+            1..=90,
+            super::DEFAULT_LOOP_WINDOW_DAYS as usize,
+        ) as u32;
         (
             Self {
                 site,
                 secrets,
                 max_body_bytes,
                 retain,
+                loop_window_days,
             },
             warnings,
         )

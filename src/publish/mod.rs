@@ -14,7 +14,10 @@ pub mod sanitize;
 pub mod signature;
 
 pub use generated::{generated_answer, generated_request, GENERATED_PATH};
-pub use publisher::{live_manifest, publish, rollback, History, Outcome, PublishError, Retained, DEFAULT_RETAIN};
+pub use publisher::{
+    live_manifest, publish, rollback, History, Outcome, PublishError, Retained, DEFAULT_LOOP_WINDOW_DAYS,
+    DEFAULT_RETAIN,
+};
 
 #[cfg(feature = "sanitize")]
 pub use handler::{

@@ -87,6 +87,11 @@ pub enum PublishError {
     Write(#[from] KvWriteError),
 }
 
+/// Days of counts the loop's posteriors are made of by default
+/// (`TAILOR_LOOP_WINDOW_DAYS`): old enough evidence is forgotten, so the
+/// bandit follows drift.
+pub const DEFAULT_LOOP_WINDOW_DAYS: u32 = 14;
+
 /// Makes `bundle` the live catalog of `site`, keeping at most `retain`
 /// versions (the live one always among them).
 pub async fn publish<K: KvWrite>(

@@ -9,10 +9,18 @@ use js_sys::Uint8Array;
 use web_sys::{Request, Response};
 use worker::{event, Context, Env};
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use wasm_bindgen::JsValue;
+use worker::MessageBatch;
+
 use super::bindings::{DateClock, WorkerKv};
-use super::io::{read_bytes, settle, to_response};
+use super::d1::D1Store;
+use super::io::{random_bytes, read_bytes, settle, to_response};
 use super::regex::JsRegex;
 use super::vars::ParsedVars;
+use crate::events::tally::day_of;
+use crate::feedback::{loop_route, tick, Batch, CountStore, LoopRoute};
 use crate::http::{self, path_of};
 use crate::platform::Clock;
 use crate::publish::{control_route, serve_control, PublishConfig, PublishGuard, PushIo, PUBLISH_VARS};
@@ -30,6 +38,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 async fn serve(req: &Request, env: &Env) -> http::Response {
     let (method, url) = (req.method(), req.url());
     let path = path_of(&url);
+    if let Some(route) = loop_route(&method, path) {
+        return match route {
+            Ok(route) => serve_loop(route, env).await,
+            Err(answer) => answer,
+        };
+    }
     let route = match control_route(&method, path) {
         Ok(route) => route,
         Err(answer) => return answer,
@@ -58,4 +72,82 @@ async fn serve(req: &Request, env: &Env) -> http::Response {
     let answer = serve_control(route, path, &header, &body, &config, &io).await;
     worker::console_log!("tailor control: {method} {path} → {}", answer.status);
     answer
+}
+
+/// The loop's internal endpoints (reached over the page worker's service
+/// binding): the tick its cron trigger asks for, and the rows for the report.
+async fn serve_loop(route: LoopRoute, env: &Env) -> http::Response {
+    let Some(store) = D1Store::from_env(env) else {
+        return http::Response::error(503, "the loop is not enabled: bind a D1 database as LOOP");
+    };
+    let config = CONFIG.with(|parsed| parsed.get(env, PUBLISH_VARS, |var| PublishConfig::from_vars(var)));
+    let now_ms = DateClock.now_unix_ms();
+    let answer = match route {
+        LoopRoute::Tick => {
+            let kv = WorkerKv::from_env(env);
+            tick(
+                &kv,
+                &store,
+                &config.site,
+                config.loop_window_days,
+                config.retain,
+                now_ms,
+            )
+            .await
+            .map(|outcome| serde_json::to_value(outcome).unwrap_or_default())
+            .map_err(|e| e.to_string())
+        }
+        LoopRoute::Rows => {
+            let first_day = day_of(now_ms).saturating_sub(config.loop_window_days.saturating_sub(1));
+            match (store.rows_since(first_day).await, store.runs(20).await) {
+                (Ok(rows), Ok(runs)) => Ok(serde_json::json!({ "rows": rows, "runs": runs })),
+                (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
+            }
+        }
+    };
+    match answer {
+        Ok(body) => {
+            worker::console_log!("tailor control: loop {route:?} → {body}");
+            http::Response::json(200, &body)
+        }
+        Err(reason) => {
+            worker::console_error!("tailor control: loop {route:?} failed: {reason}");
+            http::Response::error(
+                503,
+                "the loop's store or catalog could not be reached; nothing changed",
+            )
+        }
+    }
+}
+
+/// The events Queue's consumer: each batch counted once into D1. A batch
+/// that cannot be counted is retried whole (the store counts it at most
+/// once, so a retry never double counts).
+#[event(queue)]
+async fn queue(batch: MessageBatch<JsValue>, env: Env, _ctx: Context) -> worker::Result<()> {
+    // The page worker sends text; anything else is not ours and is skipped.
+    let bodies: Vec<String> = batch.raw_iter().filter_map(|m| m.body().as_string()).collect();
+    let id = URL_SAFE_NO_PAD.encode(random_bytes());
+    let events = Batch::from_messages(id, bodies.iter().map(String::as_str));
+    let Some(store) = D1Store::from_env(&env) else {
+        worker::console_error!(
+            "tailor control: events arrive but no D1 database is bound as LOOP; retrying later"
+        );
+        batch.retry_all();
+        return Ok(());
+    };
+    match store.apply(&events).await {
+        Ok(()) => worker::console_log!(
+            "tailor control: counted {} event(s) from {} message(s) ({} repeated, {} skipped)",
+            events.events.len(),
+            bodies.len(),
+            events.duplicates,
+            events.skipped
+        ),
+        Err(error) => {
+            worker::console_error!("tailor control: {error}; the batch will be retried");
+            batch.retry_all();
+        }
+    }
+    Ok(())
 }

@@ -55,4 +55,9 @@ export default {
       inFlight.delete(escape);
     }
   },
+
+  /** The cron trigger: the Rust handler asks the control worker to publish the loop's posteriors. */
+  async scheduled(controller, env, ctx) {
+    await new Tailor(ctx, env).scheduled(controller);
+  },
 };

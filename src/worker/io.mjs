@@ -41,6 +41,20 @@ export async function cachePut(key, value, ttlS) {
   await cache.put(key, new Response(value, { headers }));
 }
 
+/** Sends one message (text) to a Queue producer binding. */
+export async function queueSend(queue, body) {
+  await queue.send(body, { contentType: 'text' });
+}
+
+/**
+ * Runs `statements` (`[sql, ...params]` each) as one D1 batch, which D1 runs
+ * as one transaction; the rows of each statement, as JSON text.
+ */
+export async function d1Batch(db, statements) {
+  const results = await db.batch(statements.map(([sql, ...params]) => db.prepare(sql).bind(...params)));
+  return JSON.stringify(results.map((result) => result.results ?? []));
+}
+
 /** Whether `key` is within the rate-limiting binding `limiter`'s allowance. */
 export async function rateLimit(limiter, key) {
   const { success } = await limiter.limit({ key });

@@ -27,6 +27,10 @@ extern "C" {
     pub fn cache_get(key: &str) -> Promise;
     #[wasm_bindgen(js_name = cachePut)]
     pub fn cache_put(key: &str, value: &str, ttl_s: u32) -> Promise;
+    #[wasm_bindgen(js_name = queueSend)]
+    pub fn queue_send(queue: &JsValue, body: &str) -> Promise;
+    #[wasm_bindgen(js_name = d1Batch)]
+    pub fn d1_batch(db: &JsValue, statements: Array) -> Promise;
     #[wasm_bindgen(js_name = rateLimit)]
     pub fn rate_limit(limiter: &JsValue, key: &str) -> Promise;
     pub fn post(

@@ -14,6 +14,8 @@ mod vars;
 
 #[cfg(feature = "control")]
 mod control;
+#[cfg(feature = "control")]
+mod d1;
 #[cfg(all(feature = "fault-injection", not(feature = "control")))]
 mod fault;
 #[cfg(not(feature = "control"))]

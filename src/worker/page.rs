@@ -8,10 +8,10 @@ use std::rc::Rc;
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Request, Response};
-use worker::{event, Context, Env};
+use worker::{event, Context, Env, ScheduleContext, ScheduledEvent};
 
 use super::io::{
-    binding, describe, edge_context, forward, read_body, read_headers, settle, strings, to_origin,
+    binding, describe, edge_context, forward, post, read_body, read_headers, settle, strings, to_origin,
     to_response, with_headers,
 };
 use super::platform::{WorkerPlatform, CONTROL_BINDING};
@@ -19,6 +19,7 @@ use super::rewriter;
 use super::vars::ParsedVars;
 use crate::config::{Config, VARS};
 use crate::edge::{Disposition, Edge, Isolate};
+use crate::feedback::TICK_PATH;
 use crate::http::{self, path_of, HeaderEdit, ResponseHead};
 use crate::route::{self, EdgeContext, Route, DEV_OVERRIDE_HEADERS, REQUEST_HEADERS};
 
@@ -157,6 +158,41 @@ async fn page(
         }
     })
 }
+
+/// The cron trigger: asks the control worker, which alone writes KV, to
+/// publish the loop's posteriors (`docs/events.md`). A failure is logged;
+/// the next tick tries again.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let Some(control) = binding(env.as_ref(), CONTROL_BINDING) else {
+        worker::console_warn!("tailor: a cron trigger, but no CONTROL binding to publish through");
+        return;
+    };
+    let url = format!("https://control.internal{TICK_PATH}");
+    let call = post(
+        Some(control),
+        &url,
+        "application/json",
+        "application/json",
+        "",
+        Some(TICK_TIMEOUT_MS),
+        None,
+    );
+    match settle(call).await {
+        Ok(answer) => {
+            let parts: Array = answer.into();
+            let (status, body) = (
+                parts.get(0).as_f64().unwrap_or_default(),
+                parts.get(2).as_string(),
+            );
+            worker::console_log!("tailor: loop tick → {status} {}", body.unwrap_or_default());
+        }
+        Err(error) => worker::console_error!("tailor: loop tick failed: {}", describe(&error)),
+    }
+}
+
+/// How long the control worker's tick may take.
+const TICK_TIMEOUT_MS: u32 = 30_000;
 
 /// Publish and rollback run in the control worker, which holds the
 /// sanitizer and KV write access; the request goes there unchanged, so its

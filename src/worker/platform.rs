@@ -10,7 +10,7 @@ use js_sys::{Array, Object};
 use worker::{Context, Env};
 
 use super::bindings::{DateClock, DelayTimer, WorkerKv};
-use super::io::{binding, cache_get, cache_put, describe, post, rate_limit, settle};
+use super::io::{binding, cache_get, cache_put, describe, post, queue_send, rate_limit, settle};
 use super::regex::JsRegex;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::config::Config;
@@ -22,6 +22,8 @@ use crate::publish::{generated_answer, generated_request, GENERATED_PATH};
 
 /// The control worker's service binding (publish, rollback, sanitizer).
 pub const CONTROL_BINDING: &str = "CONTROL";
+/// The events Queue's producer binding (preferred over TAILOR_EVENTS_URL).
+pub const EVENTS_QUEUE_BINDING: &str = "EVENTS";
 /// The rate-limiting binding for conversion beacons, keyed per visitor.
 pub const BEACON_LIMIT_BINDING: &str = "BEACON_LIMIT";
 /// How long one events send may take.
@@ -113,21 +115,30 @@ impl Sanitizer for ControlSanitizer {
     }
 }
 
-/// Events as NDJSON, POSTed to `TAILOR_EVENTS_URL`.
+/// Where events go: the `EVENTS` Queue (one message per page or beacon,
+/// NDJSON) when bound, else `POST {TAILOR_EVENTS_URL}`.
 #[derive(Clone)]
-pub struct WorkerEvents(String);
+pub enum WorkerEvents {
+    /// A Queue producer binding.
+    Queue(Object),
+    /// An HTTP sink.
+    Http(String),
+}
 
 impl EventSink for WorkerEvents {
     fn send(&self, ndjson: String) -> impl Future<Output = Result<(), String>> + 'static {
-        let sent = post(
-            None,
-            &self.0,
-            "application/x-ndjson",
-            "*/*",
-            &ndjson,
-            Some(EVENTS_TIMEOUT_MS),
-            None,
-        );
+        let sent = match self {
+            Self::Queue(queue) => queue_send(queue, &ndjson),
+            Self::Http(url) => post(
+                None,
+                url,
+                "application/x-ndjson",
+                "*/*",
+                &ndjson,
+                Some(EVENTS_TIMEOUT_MS),
+                None,
+            ),
+        };
         async move { settle(sent).await.map(drop).map_err(|e| describe(&e)) }
     }
 }
@@ -166,7 +177,9 @@ impl WorkerPlatform {
             kv: WorkerKv::from_env(env),
             ctx,
             generation,
-            events: config.events_url.clone().map(WorkerEvents),
+            events: binding(env.as_ref(), EVENTS_QUEUE_BINDING)
+                .map(WorkerEvents::Queue)
+                .or_else(|| config.events_url.clone().map(WorkerEvents::Http)),
             beacon_limit: binding(env.as_ref(), BEACON_LIMIT_BINDING),
         }
     }

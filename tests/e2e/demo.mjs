@@ -23,6 +23,9 @@ export const DEMO_PROFILES = {
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A profile cookie value for `fields`, minted by the Node reference signer. */
+/** A state key for tests (TAILOR_STATE_KEY: signals and the edge's id). */
+export const STATE_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8';
+
 export function mint(fields) {
   return sign({ kid: KID, secret: SECRET, profile: { i: now() - 60, e: now() + 86_400, c: 'pa', ...fields } });
 }

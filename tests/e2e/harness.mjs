@@ -72,9 +72,10 @@ const KV_BINDING = ['[[kv_namespaces]]', 'binding = "CATALOG"', 'id = "000000000
  * the control worker (build/control/worker/shim.mjs) runs beside it in the
  * same `wrangler dev`, on the same local KV, bound as CONTROL. `toml` (and
  * `control.toml`): more lines for the worker's wrangler.toml (bindings).
+ * `logLevel`: wrangler's (`warn`; `log` keeps the workers' console.log).
  * Returns { url, stop, log, config, state }.
  */
-export async function startWorker(name, { entries = [], vars = {}, control, fault = false, toml = [] } = {}) {
+export async function startWorker(name, { entries = [], vars = {}, control, fault = false, toml = [], logLevel = 'warn' } = {}) {
   const dir = join(ROOT, 'target/e2e', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -123,7 +124,7 @@ export async function startWorker(name, { entries = [], vars = {}, control, faul
   const port = await freePort();
   const inspector = await freePort();
   const args = ['dev', ...configs, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-    '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'];
+    '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', logLevel];
   for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
   const child = spawn(WRANGLER, args, { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
