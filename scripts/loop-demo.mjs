@@ -70,9 +70,9 @@ function lastTick(log, from) {
   const status = Number(answer.split(' ')[0]);
   const body = answer.slice(answer.indexOf(' ') + 1).trim();
   try {
-    return { status, ...JSON.parse(body) };
+    return { http: status, ...JSON.parse(body) };
   } catch {
-    return { status, body };
+    return { http: status, body };
   }
 }
 
