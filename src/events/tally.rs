@@ -58,8 +58,9 @@ pub struct Counts {
 impl Counts {
     /// Adds `other`'s counts.
     pub fn add(&mut self, other: &Counts) {
-        self.exposures += other.exposures;
-        self.conversions += other.conversions;
+        // Saturating: counts read back from a store are not ours to trust.
+        self.exposures = self.exposures.saturating_add(other.exposures);
+        self.conversions = self.conversions.saturating_add(other.conversions);
         self.last_ms = self.last_ms.max(other.last_ms);
     }
 

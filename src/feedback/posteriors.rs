@@ -91,8 +91,7 @@ pub async fn tick<K: KvWrite, S: CountStore>(
     let events = counts
         .values()
         .flat_map(|variants| variants.values())
-        .map(|c| c.exposures + c.conversions)
-        .sum();
+        .fold(0u64, |sum, c| sum.saturating_add(c.exposures).saturating_add(c.conversions));
     let newest_event_ms = rows.iter().map(|r| r.counts.last_ms).max().unwrap_or(0);
     store
         .prune_ids(window.today.saturating_sub(ID_RETENTION_DAYS))
