@@ -15,8 +15,9 @@ use crate::publish::{live_manifest, publish, PublishError};
 
 pub use crate::publish::DEFAULT_LOOP_WINDOW_DAYS as DEFAULT_WINDOW_DAYS;
 /// Days an event id is remembered for deduplication: longer than a Queue
-/// keeps an undelivered message (at most 14 days).
-pub const ID_RETENTION_DAYS: u32 = 15;
+/// keeps a message by default (4 days; a queue set to keep messages longer
+/// needs this raised, docs/events.md).
+pub const ID_RETENTION_DAYS: u32 = 5;
 
 /// What a tick did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -91,7 +92,9 @@ pub async fn tick<K: KvWrite, S: CountStore>(
     let events = counts
         .values()
         .flat_map(|variants| variants.values())
-        .fold(0u64, |sum, c| sum.saturating_add(c.exposures).saturating_add(c.conversions));
+        .fold(0u64, |sum, c| {
+            sum.saturating_add(c.exposures).saturating_add(c.conversions)
+        });
     let newest_event_ms = rows.iter().map(|r| r.counts.last_ms).max().unwrap_or(0);
     store
         .prune_ids(window.today.saturating_sub(ID_RETENTION_DAYS))

@@ -51,7 +51,8 @@ pub trait CountStore {
 
 /// The tables, created once per isolate (`IF NOT EXISTS`).
 pub const SQL_SCHEMA: &str = "\
-CREATE TABLE IF NOT EXISTS tailor_event_ids (id TEXT PRIMARY KEY, day INTEGER NOT NULL, batch TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tailor_event_ids (id INTEGER PRIMARY KEY, day INTEGER NOT NULL, batch INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tailor_event_ids_day ON tailor_event_ids (day);
 CREATE TABLE IF NOT EXISTS tailor_counts (catalog_version TEXT NOT NULL, block TEXT NOT NULL, variant TEXT NOT NULL, \
 reason TEXT NOT NULL, experiment TEXT NOT NULL, segment TEXT NOT NULL, day INTEGER NOT NULL, \
 exposures INTEGER NOT NULL DEFAULT 0, conversions INTEGER NOT NULL DEFAULT 0, last_ms INTEGER NOT NULL DEFAULT 0, \
@@ -59,7 +60,7 @@ PRIMARY KEY (catalog_version, block, variant, reason, experiment, segment, day))
 CREATE TABLE IF NOT EXISTS tailor_runs (published_at_ms INTEGER NOT NULL, newest_event_ms INTEGER NOT NULL, \
 version TEXT NOT NULL, events INTEGER NOT NULL);";
 
-/// A batch, step 1 (`?1` the batch's compact JSON, `?2` its id): records the
+/// A batch, step 1 (`?1` the batch's compact JSON, `?2` its tag): records the
 /// ids not seen before, tagged with this batch.
 pub const SQL_APPLY_IDS: &str = "\
 INSERT INTO tailor_event_ids (id, day, batch) \

@@ -69,10 +69,10 @@ fn number(value: u64) -> JsValue {
 
 impl CountStore for D1Store {
     fn apply(&self, batch: &Batch) -> impl Future<Output = Result<(), StoreError>> {
-        let (json, id) = (batch.compact_json(), batch.id.clone());
+        let (json, tag) = (batch.compact_json(), JsValue::from_f64(batch.tag() as f64));
         let statements = vec![
-            vec![text(SQL_APPLY_IDS), text(&json), text(&id)],
-            vec![text(SQL_APPLY_COUNTS), text(&json), text(&id)],
+            vec![text(SQL_APPLY_IDS), text(&json), tag.clone()],
+            vec![text(SQL_APPLY_COUNTS), text(&json), tag],
         ];
         let store = self.clone();
         async move { store.run(statements).await.map(drop) }
