@@ -37,9 +37,19 @@ export const SQL_TOTALS = `SELECT (SELECT COUNT(*) FROM counts) AS rows,
 
 export const SQL_ROWS = `SELECT catalog_version, block, variant, reason, experiment, segment, day, exposures, conversions, last_ms FROM counts`;
 
-// Seeds ?1 ids of day ?2 (a store that already keeps days of ids).
+// Seeds ?1 ids spread over the 7 days before day ?2 (a store that already
+// keeps a week of ids).
 export const SQL_SEED = `WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ?1)
-  INSERT INTO event_ids (id, day, batch) SELECT hex(randomblob(11)), ?2, 'seed' FROM n`;
+  INSERT INTO event_ids (id, day, batch) SELECT hex(randomblob(11)), ?2 - 1 - (x % 7), 'seed' FROM n`;
+
+// The daily prune (a cron's job, not the consumer's): ids older than day ?1.
+// No index on day: a full scan of event_ids.
+export const SQL_PRUNE = `DELETE FROM event_ids WHERE day < ?1`;
+
+// The fault for the atomicity check: fails at run time (NOT NULL), after
+// step 1 and step 2 have run in the same transaction.
+export const SQL_FAIL = `INSERT INTO counts (catalog_version, block, variant, reason, experiment, segment, day)
+  VALUES (NULL, '', '', '', '', '', 0)`;
 
 const DAY_MS = 86_400_000;
 

@@ -1,6 +1,6 @@
 // D1 variant: one batch = one env.DB.batch([...]) of two statements (one
 // transaction). POST /apply {batch, messages}; GET /totals.
-import { SCHEMA, SQL_IDS, SQL_COUNTS, SQL_TOTALS, SQL_ROWS, SQL_SEED, compactBatch } from './common.js';
+import { SCHEMA, SQL_IDS, SQL_COUNTS, SQL_TOTALS, SQL_ROWS, SQL_SEED, SQL_PRUNE, SQL_FAIL, compactBatch } from './common.js';
 
 let ready = null;
 function ensureSchema(db) {
@@ -18,8 +18,9 @@ export default {
       const json = JSON.stringify(rows);
       const t0 = Date.now();
       const statements = [env.DB.prepare(SQL_IDS).bind(json, batch), env.DB.prepare(SQL_COUNTS).bind(json, batch)];
-      // ?fail=1 (the atomicity check): a third statement that fails.
-      if (url.searchParams.get('fail')) statements.push(env.DB.prepare('INSERT INTO no_such_table VALUES (1)'));
+      // ?fail=1 (the atomicity check): a third statement that fails at run
+      // time (a NOT NULL constraint), after both steps ran.
+      if (url.searchParams.get('fail')) statements.push(env.DB.prepare(SQL_FAIL));
       let ids, counts;
       try {
         [ids, counts] = await env.DB.batch(statements);
@@ -28,7 +29,9 @@ export default {
       }
       return Response.json({
         events: rows.length, duplicates, new_ids: ids.meta.changes, count_rows: counts.meta.changes,
-        statements: 2, ms: Date.now() - t0,
+        statements: 2, ms: Date.now() - t0, json_bytes: json.length,
+        rows_read: ids.meta.rows_read + counts.meta.rows_read,
+        rows_written: ids.meta.rows_written + counts.meta.rows_written,
       });
     }
     if (url.pathname === '/totals') {
@@ -41,6 +44,11 @@ export default {
       const n = Number(url.searchParams.get('n') ?? 0);
       const r = await env.DB.prepare(SQL_SEED).bind(n, Number(url.searchParams.get('day') ?? 0)).run();
       return Response.json({ seeded: r.meta.changes });
+    }
+    if (url.pathname === '/prune' && request.method === 'POST') {
+      const t0 = Date.now();
+      const r = await env.DB.prepare(SQL_PRUNE).bind(Number(url.searchParams.get('before') ?? 0)).run();
+      return Response.json({ deleted: r.meta.changes, rows_read: r.meta.rows_read, ms: Date.now() - t0 });
     }
     return new Response('not found', { status: 404 });
   },

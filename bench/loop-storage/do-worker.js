@@ -6,7 +6,7 @@
 //   rows: one INSERT per event id + one upsert per key, aggregated in JS
 //         (no per-invocation statement limit applies inside an object).
 import { DurableObject } from 'cloudflare:workers';
-import { SCHEMA, SQL_IDS, SQL_COUNTS, SQL_TOTALS, SQL_ROWS, SQL_SEED, compactBatch } from './common.js';
+import { SCHEMA, SQL_IDS, SQL_COUNTS, SQL_TOTALS, SQL_ROWS, SQL_SEED, SQL_PRUNE, compactBatch } from './common.js';
 
 const SQL_ID_ONE = `INSERT INTO event_ids (id, day, batch) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`;
 const SQL_COUNT_ONE = `INSERT INTO counts (catalog_version, block, variant, reason, experiment, segment, day,
@@ -27,9 +27,13 @@ export class SiteCounts extends DurableObject {
       if (mode === 'rows') {
         const groups = new Map();
         let newIds = 0;
+        let read = 0;
+        let written = 0;
         for (const r of rows) {
           const c = sql.exec(SQL_ID_ONE, r.i, r.d, batch);
           c.toArray();
+          read += c.rowsRead;
+          written += c.rowsWritten;
           if (c.rowsWritten === 0) continue;
           newIds++;
           const key = JSON.stringify([r.v, r.b, r.n, r.r, r.x, r.s, r.d]);
@@ -38,9 +42,15 @@ export class SiteCounts extends DurableObject {
           g.t = Math.max(g.t, r.t);
           groups.set(key, g);
         }
-        for (const g of groups.values()) sql.exec(SQL_COUNT_ONE, ...g.k, g.e, g.c, g.t).toArray();
+        for (const g of groups.values()) {
+          const c = sql.exec(SQL_COUNT_ONE, ...g.k, g.e, g.c, g.t);
+          c.toArray();
+          read += c.rowsRead;
+          written += c.rowsWritten;
+        }
         if (fail) throw new Error('injected failure after both steps ran');
-        return { new_ids: newIds, count_rows: groups.size, statements: rows.length + groups.size };
+        return { new_ids: newIds, count_rows: groups.size, statements: rows.length + groups.size,
+          rows_read: read, rows_written: written };
       }
       const json = JSON.stringify(rows);
       const ids = sql.exec(SQL_IDS, json, batch);
@@ -49,7 +59,8 @@ export class SiteCounts extends DurableObject {
       counts.toArray();
       // fail (the atomicity check): throw after both statements ran.
       if (fail) throw new Error('injected failure after both statements');
-      return { new_ids: ids.rowsWritten, count_rows: counts.rowsWritten, statements: 2 };
+      return { new_ids: ids.rowsWritten, count_rows: counts.rowsWritten, statements: 2, json_bytes: json.length,
+        rows_read: ids.rowsRead + counts.rowsRead, rows_written: ids.rowsWritten + counts.rowsWritten };
     });
   }
 
@@ -61,6 +72,13 @@ export class SiteCounts extends DurableObject {
     const c = this.ctx.storage.sql.exec(SQL_SEED, n, day);
     c.toArray();
     return { seeded: c.rowsWritten };
+  }
+
+  prune(before) {
+    const t0 = Date.now();
+    const c = this.ctx.storage.sql.exec(SQL_PRUNE, before);
+    c.toArray();
+    return { deleted: c.rowsWritten, rows_read: c.rowsRead, ms: Date.now() - t0 };
   }
 
   totals() {
@@ -89,6 +107,9 @@ export default {
     if (url.pathname === '/rows') return Response.json(await stub.rows());
     if (url.pathname === '/seed' && request.method === 'POST') {
       return Response.json(await stub.seed(Number(url.searchParams.get('n') ?? 0), Number(url.searchParams.get('day') ?? 0)));
+    }
+    if (url.pathname === '/prune' && request.method === 'POST') {
+      return Response.json(await stub.prune(Number(url.searchParams.get('before') ?? 0)));
     }
     return new Response('not found', { status: 404 });
   },

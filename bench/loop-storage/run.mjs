@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -174,7 +175,8 @@ async function runOnce(c, run, w, port) {
   try {
     const base = wr.base;
     if (c.seed) {
-      const s = await post(base, `/seed${c.query ? c.query + '&' : '?'}n=${c.seed}&day=${Math.floor(BASE_MS / DAY_MS) - 3}`, {});
+      // A week of ids (c.seed spread over the 7 days before the workload's).
+      const s = await post(base, `/seed${c.query ? c.query + '&' : '?'}n=${c.seed}&day=${Math.floor(BASE_MS / DAY_MS)}`, {});
       if (s.seeded < c.seed) throw new Error(`seeded ${s.seeded} of ${c.seed}`);
     }
     // One warm-up request (schema, isolate, object) not timed: an empty batch.
@@ -182,6 +184,9 @@ async function runOnce(c, run, w, port) {
 
     const client = [];
     const server = [];
+    const read = [];
+    const written = [];
+    let jsonMax = 0;
     let newIds = 0;
     let next = 0;
     const t0 = performance.now();
@@ -192,6 +197,9 @@ async function runOnce(c, run, w, port) {
         const r = await post(base, `/apply${c.query}`, { batch: randomUUID(), messages: w.batches[i] });
         client.push(performance.now() - s);
         server.push(r.ms);
+        read.push(r.rows_read);
+        written.push(r.rows_written);
+        jsonMax = Math.max(jsonMax, r.json_bytes ?? 0);
         newIds += r.new_ids;
       }
     }
@@ -228,6 +236,16 @@ async function runOnce(c, run, w, port) {
     const failed = await post(base, `/apply${c.query}${c.query ? '&' : '?'}fail=1`, { batch: randomUUID(), messages: fresh });
     const afterFail = await get(base, '/totals');
 
+    // The daily prune on a store that keeps a week of ids: the oldest day
+    // goes (seeded cases only; a cron's job, timed once).
+    let prune = null;
+    if (c.seed) {
+      prune = await post(base, `/prune${c.query ? c.query + '&' : '?'}before=${Math.floor(BASE_MS / DAY_MS) - 6}`, {});
+      const afterPrune = await get(base, '/totals');
+      prune.ok = prune.deleted > 0 && afterPrune.ids === totals.ids - prune.deleted &&
+        afterPrune.exposures === totals.exposures && afterPrune.conversions === totals.conversions;
+    }
+
     const expExposures = [...w.expected.values()].reduce((s, e) => s + e.exposures, 0);
     const expConversions = w.events - expExposures;
     client.sort((a, b) => a - b);
@@ -239,7 +257,10 @@ async function runOnce(c, run, w, port) {
       ids: totals.ids === idsWant,
       replay: replayNew === 0 && JSON.stringify(after) === JSON.stringify(totals),
       atomic: failed.failed === true && JSON.stringify(afterFail) === JSON.stringify(totals),
+      ...(prune ? { prune: prune.ok } : {}),
     };
+    read.sort((a, b) => a - b);
+    written.sort((a, b) => a - b);
     return {
       eventsPerS: w.events / wall,
       batchesPerS: w.batches.length / wall,
@@ -247,6 +268,12 @@ async function runOnce(c, run, w, port) {
       p99: pct(client, 99),
       srvP50: pct(server, 50),
       srvP99: pct(server, 99),
+      readP50: pct(read, 50),
+      writtenP50: pct(written, 50),
+      jsonKB: jsonMax / 1024,
+      pruneMs: prune?.ms,
+      pruneDeleted: prune?.deleted,
+      failError: failed.error,
       rows: rows.length,
       counted: totals.exposures + totals.conversions,
       ids: totals.ids,
@@ -269,7 +296,7 @@ const w = workload(BATCHES);
 console.log(`workload: ${BATCHES} batches × ${MESSAGES} messages, ${w.sentLines} event lines sent, ` +
   `${w.events} distinct events (${w.sentLines - w.events} repeats within or across batches), ${w.expected.size} count rows; ` +
   `${RUNS} run(s) per case, fresh state each; replay check: ${REPLAYS} batches again under new delivery ids`);
-console.log(`wrangler: ${WRANGLER}; state: ${STATE}\n`);
+console.log(`wrangler: ${WRANGLER}; state: ${STATE}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} cores\n`);
 
 let failed = false;
 const summary = CASES.map((c) => ({ c, runs: [] }));
@@ -282,21 +309,26 @@ for (let run = 1; run <= RUNS; run++) {
     runs.push(r);
     console.log(`${c.name} run ${run}: ${f(r.eventsPerS, 0)} events/s, ${f(r.batchesPerS)} batches/s, ` +
       `p50 ${f(r.p50)} ms, p99 ${f(r.p99)} ms (storage call p50 ${r.srvP50} / p99 ${r.srvP99} ms), ` +
-      `${r.rows} rows, ${r.counted} counted, ${r.ids} ids; checks ${JSON.stringify(r.checks)}`);
+      `${r.rows} rows, ${r.counted} counted, ${r.ids} ids; rows read/written per batch (p50) ${r.readP50}/${r.writtenP50}, ` +
+      `largest batch JSON ${f(r.jsonKB)} KB` + (r.pruneMs !== undefined ? `; prune of the oldest day: ${r.pruneDeleted} ids in ${r.pruneMs} ms` : '') +
+      `; checks ${JSON.stringify(r.checks)}`);
+    if (run === 1) console.log(`  (the failed delivery's error: ${r.failError})`);
     if (!r.ok) failed = true;
   }
 }
 
 console.log('\nmedians of runs (client-side latency includes wrangler dev\'s proxy and the worker\'s JSON parsing):');
-console.log('| case | concurrency | ids kept before | events/s | batches/s | p50 ms/batch | p99 ms/batch | storage call p50/p99 ms | rows | counted = sent | replay changes nothing | failed batch leaves nothing |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| case | concurrency | ids kept before | events/s | batches/s | p50 ms/batch | p99 ms/batch | storage call p50/p99 ms | rows read/written per batch | rows | counted = sent | replay changes nothing | failed batch leaves nothing | prune oldest day |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const { c, runs } of summary) {
   const m = (k) => median(runs.map((r) => r[k]));
   console.log(`| ${c.name} | ${c.concurrency} | ${f(c.seed, 0)} | ${f(m('eventsPerS'), 0)} | ${f(m('batchesPerS'))} | ` +
-    `${f(m('p50'))} | ${f(m('p99'))} | ${m('srvP50')} / ${m('srvP99')} | ${m('rows')} | ` +
+    `${f(m('p50'))} | ${f(m('p99'))} | ${m('srvP50')} / ${m('srvP99')} | ${m('readP50')} / ${m('writtenP50')} | ${m('rows')} | ` +
     `${runs.every((r) => r.checks.totals && r.checks.rows && r.checks.ids) ? 'yes' : 'NO'} (${w.events}) | ` +
-    `${runs.every((r) => r.checks.replay) ? 'yes' : 'NO'} | ${runs.every((r) => r.checks.atomic) ? 'yes' : 'NO'} |`);
+    `${runs.every((r) => r.checks.replay) ? 'yes' : 'NO'} | ${runs.every((r) => r.checks.atomic) ? 'yes' : 'NO'} | ` +
+    (c.seed ? `${f(m('pruneDeleted'), 0)} ids, ${m('pruneMs')} ms${runs.every((r) => r.checks.prune) ? '' : ' (CHECK FAILED)'}` : '-') + ' |');
 }
+console.log(`\nload average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 if (failed) {
   console.error('\nA correctness check failed.');
   process.exit(1);
