@@ -159,6 +159,23 @@ async function post(base, path, body) {
   return JSON.parse(text);
 }
 
+// Applies one batch as a Queue consumer would: a delivery that fails (here:
+// wrangler dev's "worker restarted mid-request" 503, seen when other jobs
+// load the machine) is retried under a new delivery id, which must count it
+// once whether or not the failed attempt committed. Retries are reported.
+let retries = 0;
+async function apply(base, query, messages) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await post(base, `/apply${query}`, { batch: randomUUID(), messages });
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      retries++;
+      await sleep(200 * attempt);
+    }
+  }
+}
+
 const get = async (base, path) => (await fetch(base + path)).json();
 
 // ---- one run ------------------------------------------------------------
@@ -194,7 +211,7 @@ async function runOnce(c, run, w, port) {
       while (next < w.batches.length) {
         const i = next++;
         const s = performance.now();
-        const r = await post(base, `/apply${c.query}`, { batch: randomUUID(), messages: w.batches[i] });
+        const r = await apply(base, c.query, w.batches[i]);
         client.push(performance.now() - s);
         server.push(r.ms);
         read.push(r.rows_read);
@@ -205,6 +222,8 @@ async function runOnce(c, run, w, port) {
     }
     await Promise.all(Array.from({ length: c.concurrency }, worker));
     const wall = (performance.now() - t0) / 1000;
+    const retried = retries;
+    retries = 0;
 
     const totals = await get(base, '/totals');
     const rows = await get(base, '/rows');
@@ -278,6 +297,7 @@ async function runOnce(c, run, w, port) {
       counted: totals.exposures + totals.conversions,
       ids: totals.ids,
       newIds,
+      retried,
       checks,
       ok: Object.values(checks).every(Boolean),
     };
@@ -311,7 +331,7 @@ for (let run = 1; run <= RUNS; run++) {
       `p50 ${f(r.p50)} ms, p99 ${f(r.p99)} ms (storage call p50 ${r.srvP50} / p99 ${r.srvP99} ms), ` +
       `${r.rows} rows, ${r.counted} counted, ${r.ids} ids; rows read/written per batch (p50) ${r.readP50}/${r.writtenP50}, ` +
       `largest batch JSON ${f(r.jsonKB)} KB` + (r.pruneMs !== undefined ? `; prune of the oldest day: ${r.pruneDeleted} ids in ${r.pruneMs} ms` : '') +
-      `; checks ${JSON.stringify(r.checks)}`);
+      `; ${r.retried} deliveries retried; checks ${JSON.stringify(r.checks)}`);
     if (run === 1) console.log(`  (the failed delivery's error: ${r.failError})`);
     if (!r.ok) failed = true;
   }
