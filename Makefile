@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test bench-wasm bench-e2e bench-workerd loop-demo vectors schema fuzz-build fuzz bundle e2e bench clean
+.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test bench-wasm bench-e2e bench-workerd bench-loop-storage loop-demo vectors schema fuzz-build fuzz bundle e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV,
 ## with the control worker beside it (publish with `tailor catalog push --to http://127.0.0.1:8787`).
@@ -106,6 +106,11 @@ bench-e2e: cli build
 ## Tailor beside a JS pass-through worker and an HTMLRewriter floor (BENCH_QUICK=1 for a smoke run).
 bench-workerd: cli build
 	node benches/workerd.mjs
+
+## bench-loop-storage: the loop's batch writes (dedup + counts upsert) into D1 vs a SQLite-backed Durable Object,
+## each under wrangler dev: events/s, p50/p99 per batch, correctness and replay checks (BENCH_QUICK=1 for a smoke run).
+bench-loop-storage:
+	node bench/loop-storage/run.mjs
 
 ## bench-wasm: the cookie, decision and signal benches on wasm32 (release) under Node's V8.
 bench-wasm:
