@@ -19,6 +19,10 @@ pub struct Batch {
     pub id: String,
     /// The events, each `event_id` once.
     pub events: Vec<Event>,
+    /// Each event's message key ([`id_key`] of its message's event ids):
+    /// the store deduplicates deliveries by message, one row per page view
+    /// rather than per event (a retry redelivers a message whole).
+    pub keys: Vec<i64>,
     /// Lines that were not events with an id (never counted).
     pub skipped: usize,
     /// Events dropped as repeated within this batch.
@@ -28,7 +32,7 @@ pub struct Batch {
 /// The compact form the SQL store reads with `json_each`.
 #[derive(Serialize)]
 struct Compact<'a> {
-    /// event id, as a 63-bit key
+    /// the event's message key (63 bits)
     i: i64,
     /// catalog version
     v: &'a str,
@@ -55,32 +59,34 @@ impl Batch {
     /// Only exposures and conversions with an `event_id` count.
     pub fn from_messages<'a>(id: String, messages: impl IntoIterator<Item = &'a str>) -> Self {
         let mut seen = HashSet::new();
-        let (mut events, mut skipped, mut duplicates) = (Vec::new(), 0, 0);
-        for line in messages
-            .into_iter()
-            .flat_map(str::lines)
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
-            let event = match serde_json::from_str::<Event>(line) {
-                Ok(e) if e.event_id.is_some() && matches!(e.kind.as_str(), "exposure" | "conversion") => e,
-                _ => {
-                    skipped += 1;
-                    continue;
-                }
-            };
-            if seen.insert(event.event_id.clone().unwrap_or_default()) {
-                events.push(event);
-            } else {
-                duplicates += 1;
-            }
-        }
-        Self {
+        let mut batch = Self {
             id,
-            events,
-            skipped,
-            duplicates,
+            events: Vec::new(),
+            keys: Vec::new(),
+            skipped: 0,
+            duplicates: 0,
+        };
+        for message in messages {
+            let mut events = Vec::new();
+            for line in message.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                match serde_json::from_str::<Event>(line) {
+                    Ok(e) if e.event_id.is_some() && matches!(e.kind.as_str(), "exposure" | "conversion") => {
+                        if seen.insert(e.event_id.clone().unwrap_or_default()) {
+                            events.push(e);
+                        } else {
+                            batch.duplicates += 1;
+                        }
+                    }
+                    _ => batch.skipped += 1,
+                }
+            }
+            let mut ids: Vec<&str> = events.iter().filter_map(|e| e.event_id.as_deref()).collect();
+            ids.sort_unstable();
+            let key = id_key(&ids.join("\n"));
+            batch.keys.extend(std::iter::repeat_n(key, events.len()));
+            batch.events.extend(events);
         }
+        batch
     }
 
     /// The events as the JSON array the SQL store reads.
@@ -88,8 +94,9 @@ impl Batch {
         let rows: Vec<Compact<'_>> = self
             .events
             .iter()
-            .map(|e| Compact {
-                i: id_key(e.event_id.as_deref().unwrap_or_default()),
+            .zip(&self.keys)
+            .map(|(e, key)| Compact {
+                i: *key,
                 v: &e.catalog_version,
                 b: &e.block,
                 n: &e.variant,
@@ -152,7 +159,8 @@ mod tests {
         assert_eq!((batch.events.len(), batch.duplicates, batch.skipped), (2, 1, 3));
         let compact: serde_json::Value = serde_json::from_str(&batch.compact_json()).unwrap_or_default();
         assert_eq!(compact[0]["d"], 1);
-        assert_eq!(compact[0]["i"], id_key("a"));
+        assert_eq!(compact[0]["i"], id_key("a\nb"), "one key for a page's events");
+        assert_eq!(compact[0]["i"], compact[1]["i"]);
         assert!(id_key("a") >= 0 && id_key("a") != id_key("b"));
         assert!(batch.tag() < 1 << 53);
         assert_eq!(compact[0]["s"], "role=cto");

@@ -51,8 +51,8 @@ pub trait CountStore {
 
 /// The tables, created once per isolate (`IF NOT EXISTS`).
 pub const SQL_SCHEMA: &str = "\
-CREATE TABLE IF NOT EXISTS tailor_event_ids (id INTEGER PRIMARY KEY, day INTEGER NOT NULL, batch INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS tailor_event_ids_day ON tailor_event_ids (day);
+CREATE TABLE IF NOT EXISTS tailor_seen (id INTEGER PRIMARY KEY, day INTEGER NOT NULL, batch INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tailor_seen_day ON tailor_seen (day);
 CREATE TABLE IF NOT EXISTS tailor_counts (catalog_version TEXT NOT NULL, block TEXT NOT NULL, variant TEXT NOT NULL, \
 reason TEXT NOT NULL, experiment TEXT NOT NULL, segment TEXT NOT NULL, day INTEGER NOT NULL, \
 exposures INTEGER NOT NULL DEFAULT 0, conversions INTEGER NOT NULL DEFAULT 0, last_ms INTEGER NOT NULL DEFAULT 0, \
@@ -61,18 +61,19 @@ CREATE TABLE IF NOT EXISTS tailor_runs (published_at_ms INTEGER NOT NULL, newest
 version TEXT NOT NULL, events INTEGER NOT NULL);";
 
 /// A batch, step 1 (`?1` the batch's compact JSON, `?2` its tag): records the
-/// ids not seen before, tagged with this batch.
+/// message keys not seen before, tagged with this batch.
 pub const SQL_APPLY_IDS: &str = "\
-INSERT INTO tailor_event_ids (id, day, batch) \
+INSERT INTO tailor_seen (id, day, batch) \
 SELECT value->>'i', value->>'d', ?2 FROM json_each(?1) WHERE true \
 ON CONFLICT (id) DO NOTHING";
 
-/// A batch, step 2: adds the events whose ids step 1 tagged with this batch.
+/// A batch, step 2: adds the events whose message keys step 1 tagged with
+/// this batch.
 pub const SQL_APPLY_COUNTS: &str = "\
 INSERT INTO tailor_counts (catalog_version, block, variant, reason, experiment, segment, day, exposures, conversions, last_ms) \
 SELECT value->>'v', value->>'b', value->>'n', value->>'r', value->>'x', value->>'s', value->>'d', \
 SUM(value->>'k' = 'exposure'), SUM(value->>'k' = 'conversion'), MAX(value->>'t') \
-FROM json_each(?1) JOIN tailor_event_ids ON tailor_event_ids.id = value->>'i' AND tailor_event_ids.batch = ?2 \
+FROM json_each(?1) JOIN tailor_seen ON tailor_seen.id = value->>'i' AND tailor_seen.batch = ?2 \
 WHERE true GROUP BY 1, 2, 3, 4, 5, 6, 7 \
 ON CONFLICT (catalog_version, block, variant, reason, experiment, segment, day) DO UPDATE SET \
 exposures = exposures + excluded.exposures, conversions = conversions + excluded.conversions, \
@@ -92,7 +93,7 @@ pub const SQL_RUNS: &str = "SELECT published_at_ms, newest_event_ms, version, ev
 ORDER BY published_at_ms DESC LIMIT ?1";
 
 /// Forgets old ids.
-pub const SQL_PRUNE_IDS: &str = "DELETE FROM tailor_event_ids WHERE day < ?1";
+pub const SQL_PRUNE_IDS: &str = "DELETE FROM tailor_seen WHERE day < ?1";
 
 /// A row as the SQL store returns it (the key and counts, flat).
 #[derive(Debug, Deserialize)]
@@ -138,7 +139,8 @@ pub struct MemoryCountStore {
 
 #[derive(Debug, Default)]
 struct Memory {
-    ids: HashMap<String, u32>,
+    /// Message key → (day, the tag of the batch that recorded it).
+    ids: HashMap<i64, (u32, i64)>,
     rows: BTreeMap<TallyKey, Counts>,
     runs: Vec<Run>,
     /// Fail the next `apply` (a platform fault), to show nothing is lost.
@@ -158,12 +160,17 @@ impl CountStore for MemoryCountStore {
         let result = if std::mem::take(&mut memory.fail_next) {
             Err(StoreError("injected failure".into()))
         } else {
-            for event in &batch.events {
-                let id = event.event_id.clone().unwrap_or_default();
-                if memory.ids.contains_key(&id) {
+            // As the SQL does: first the message keys not seen before, then
+            // every event of those messages.
+            let tag = batch.tag();
+            for (event, key) in batch.events.iter().zip(&batch.keys) {
+                let day = crate::events::tally::day_of(event.ts_ms);
+                memory.ids.entry(*key).or_insert((day, tag));
+            }
+            for (event, key) in batch.events.iter().zip(&batch.keys) {
+                if memory.ids.get(key).is_none_or(|(_, t)| *t != tag) {
                     continue;
                 }
-                memory.ids.insert(id, crate::events::tally::day_of(event.ts_ms));
                 let counts = memory.rows.entry(key_of(event)).or_default();
                 match event.kind.as_str() {
                     "exposure" => counts.exposures += 1,
@@ -204,7 +211,10 @@ impl CountStore for MemoryCountStore {
     }
 
     fn prune_ids(&self, first_day: u32) -> impl Future<Output = Result<(), StoreError>> {
-        self.inner.borrow_mut().ids.retain(|_, day| *day >= first_day);
+        self.inner
+            .borrow_mut()
+            .ids
+            .retain(|_, (day, _)| *day >= first_day);
         std::future::ready(Ok(()))
     }
 }
