@@ -33,6 +33,7 @@ impl Site {
                 secrets: PushSecrets::parse(SECRET).0,
                 max_body_bytes: 64 * 1024,
                 retain: 3,
+                loop_window_days: 14,
             },
             next_id: std::cell::Cell::new(0),
         }

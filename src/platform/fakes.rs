@@ -509,6 +509,8 @@ pub struct MemoryPlatform<T = InstantTimer> {
     /// Random bytes drawn so far: each draw is this counter's next value,
     /// spread by SplitMix64 (deterministic, distinct, evenly spread).
     pub draws: Rc<Cell<u64>>,
+    /// What the control worker would answer for the loop's rows (none: no loop).
+    pub loop_rows: Option<String>,
     regex: &'static dyn RegexEngine,
 }
 
@@ -528,6 +530,7 @@ impl MemoryPlatform {
             tasks: Rc::new(DeferredTasks::new()),
             logs: Rc::default(),
             draws: Rc::default(),
+            loop_rows: None,
             regex,
         }
     }
@@ -547,6 +550,7 @@ impl<T> MemoryPlatform<T> {
             tasks: self.tasks,
             logs: self.logs,
             draws: self.draws,
+            loop_rows: self.loop_rows,
             regex: self.regex,
         }
     }
@@ -602,6 +606,10 @@ impl<T: Timer + Clone + 'static> Platform for MemoryPlatform<T> {
 
     fn log(&self, line: &str) {
         self.logs.borrow_mut().push(line.to_owned());
+    }
+
+    fn loop_rows(&self) -> impl Future<Output = Result<String, String>> {
+        std::future::ready(self.loop_rows.clone().ok_or_else(|| "no loop store".to_owned()))
     }
 
     fn random_bytes(&self) -> [u8; 16] {

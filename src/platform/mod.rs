@@ -223,6 +223,12 @@ pub trait Platform: Clone + 'static {
     fn log(&self, line: &str);
     /// 16 bytes from a cryptographically secure source, new on each call.
     fn random_bytes(&self) -> [u8; 16];
+    /// The loop's counted rows and latest runs as the control worker keeps
+    /// them (JSON `{"rows": […], "runs": […]}`); `Err` says why not (no
+    /// control worker, no loop store).
+    fn loop_rows(&self) -> impl Future<Output = Result<String, String>> {
+        std::future::ready(Err("the loop is not enabled here".to_owned()))
+    }
     /// Whether `key` may spend one more of its allowance in the host's own
     /// rate limiter (the Workers rate-limiting binding); `None` when there
     /// is none, and the core limits in the isolate instead.

@@ -94,6 +94,8 @@ pub enum Api {
     PreviewScript,
     /// `GET /__tailor/preview/gallery`
     PreviewGallery,
+    /// `GET /__tailor/preview/report` (`?format=json`): the loop's lift report
+    PreviewReport,
     /// `POST /__tailor/preview/profile`
     PreviewProfile,
     /// `POST /__tailor/preview/force`
@@ -121,6 +123,7 @@ impl Api {
             Self::Preview
                 | Self::PreviewScript
                 | Self::PreviewGallery
+                | Self::PreviewReport
                 | Self::PreviewProfile
                 | Self::PreviewForce
         )
@@ -197,6 +200,7 @@ fn api(method: &str, rest: &str) -> Result<Api, Refusal> {
         "preview" => (Some(Api::Preview), None),
         "preview.js" => (Some(Api::PreviewScript), None),
         "preview/gallery" => (Some(Api::PreviewGallery), None),
+        "preview/report" => (Some(Api::PreviewReport), None),
         "preview/profile" => (None, Some(Api::PreviewProfile)),
         "preview/force" => (None, Some(Api::PreviewForce)),
         "event" => (None, Some(Api::Beacon)),

@@ -76,6 +76,7 @@ impl<P: Platform> Edge<'_, P> {
             Api::PreviewScript => api::preview_script(),
             Api::EventsScript => api::events_script(),
             Api::PreviewGallery => api::gallery_json(&self.gallery().await),
+            Api::PreviewReport => self.report(req).await,
             Api::PreviewProfile | Api::PreviewForce => {
                 let (Some(keys), Some(form)) = (preview, body) else {
                     return Response::error(413, "form too large");
@@ -88,6 +89,20 @@ impl<P: Platform> Edge<'_, P> {
             }
             Api::Beacon => self.beacon(req, body).await,
         }
+    }
+
+    /// `GET /__tailor/preview/report`: the loop's counts (from the control
+    /// worker) as the lift report, HTML or (`?format=json`) JSON.
+    async fn report(&self, req: &Request) -> Response {
+        let rows = match self.platform.loop_rows().await {
+            Ok(rows) => rows,
+            Err(reason) => {
+                self.platform.log(&format!("tailor: the loop's rows could not be read: {reason}"));
+                return Response::error(503, "the loop's counts cannot be read here: bind the control worker with its LOOP database");
+            }
+        };
+        let _ = req;
+        Response::new(200, "application/json", rows).with_header("cache-control", "no-store".to_owned())
     }
 
     /// `POST /__tailor/event`: a click or a goal, credited to what this

@@ -41,6 +41,12 @@ export async function cachePut(key, value, ttlS) {
   await cache.put(key, new Response(value, { headers }));
 }
 
+/** GETs `url` through `via.fetch` (a service binding), aborted after `timeoutMs`: `[status, body]`. */
+export async function getText(via, url, timeoutMs) {
+  const response = await via.fetch(new Request(url, { signal: AbortSignal.timeout(timeoutMs) }));
+  return [response.status, await response.text()];
+}
+
 /** Sends one message (text) to a Queue producer binding. */
 export async function queueSend(queue, body) {
   await queue.send(body, { contentType: 'text' });

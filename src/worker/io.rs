@@ -27,6 +27,8 @@ extern "C" {
     pub fn cache_get(key: &str) -> Promise;
     #[wasm_bindgen(js_name = cachePut)]
     pub fn cache_put(key: &str, value: &str, ttl_s: u32) -> Promise;
+    #[wasm_bindgen(js_name = getText)]
+    pub fn get_text(via: &JsValue, url: &str, timeout_ms: u32) -> Promise;
     #[wasm_bindgen(js_name = queueSend)]
     pub fn queue_send(queue: &JsValue, body: &str) -> Promise;
     #[wasm_bindgen(js_name = d1Batch)]

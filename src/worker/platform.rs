@@ -10,7 +10,7 @@ use js_sys::{Array, Object};
 use worker::{Context, Env};
 
 use super::bindings::{DateClock, DelayTimer, WorkerKv};
-use super::io::{binding, cache_get, cache_put, describe, post, queue_send, rate_limit, settle};
+use super::io::{binding, cache_get, cache_put, describe, get_text, post, queue_send, rate_limit, settle};
 use super::regex::JsRegex;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::config::Config;
@@ -18,6 +18,7 @@ use crate::platform::{
     Cache, EventSink, GenerateRequest, Generator, GeneratorAnswer, Platform, RegexEngine, Sanitized,
     Sanitizer, Task,
 };
+use crate::feedback::ROWS_PATH;
 use crate::publish::{generated_answer, generated_request, GENERATED_PATH};
 
 /// The control worker's service binding (publish, rollback, sanitizer).
@@ -26,6 +27,8 @@ pub const CONTROL_BINDING: &str = "CONTROL";
 pub const EVENTS_QUEUE_BINDING: &str = "EVENTS";
 /// The rate-limiting binding for conversion beacons, keyed per visitor.
 pub const BEACON_LIMIT_BINDING: &str = "BEACON_LIMIT";
+/// How long reading the loop's rows from the control worker may take.
+const LOOP_ROWS_TIMEOUT_MS: u32 = 10_000;
 /// How long one events send may take.
 const EVENTS_TIMEOUT_MS: u32 = 10_000;
 
@@ -151,13 +154,14 @@ pub struct WorkerPlatform {
     generation: Option<(HttpGenerator, ControlSanitizer)>,
     events: Option<WorkerEvents>,
     beacon_limit: Option<Object>,
+    control: Option<Object>,
 }
 
 impl WorkerPlatform {
     /// The platform for a request of `env`, as `config` asks.
     pub fn new(env: &Env, ctx: Rc<Context>, config: &Config) -> Self {
         let control = binding(env.as_ref(), CONTROL_BINDING);
-        let generation = match (&config.generator_url, control) {
+        let generation = match (&config.generator_url, control.clone()) {
             (Some(url), Some(control)) => Some((
                 HttpGenerator {
                     url: url.clone(),
@@ -181,6 +185,7 @@ impl WorkerPlatform {
                 .map(WorkerEvents::Queue)
                 .or_else(|| config.events_url.clone().map(WorkerEvents::Http)),
             beacon_limit: binding(env.as_ref(), BEACON_LIMIT_BINDING),
+            control,
         }
     }
 }
@@ -233,6 +238,21 @@ impl Platform for WorkerPlatform {
     fn random_bytes(&self) -> [u8; 16] {
         // 16 bytes by construction; never all zeros in practice.
         super::io::random_bytes().try_into().unwrap_or_default()
+    }
+
+    fn loop_rows(&self) -> impl Future<Output = Result<String, String>> {
+        let call = self
+            .control
+            .as_ref()
+            .map(|control| get_text(control, &format!("https://control.internal{ROWS_PATH}"), LOOP_ROWS_TIMEOUT_MS));
+        async move {
+            let call = call.ok_or_else(|| format!("no {CONTROL_BINDING} binding"))?;
+            let parts: Array = settle(call).await.map_err(|e| describe(&e))?.into();
+            match (parts.get(0).as_f64(), parts.get(1).as_string()) {
+                (Some(200.0), Some(body)) => Ok(body),
+                (status, _) => Err(format!("the control worker answered {}", status.unwrap_or_default())),
+            }
+        }
     }
 
     fn limit(&self, key: &str) -> impl Future<Output = Option<bool>> {
