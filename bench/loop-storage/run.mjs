@@ -127,7 +127,11 @@ function workload(batches) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function startWrangler(config, port, persist) {
+  // An explicit inspector port: the default (9229) may still be held by the
+  // previous run's workerd, or by another wrangler dev, and then the runtime
+  // fails to start.
   const child = spawn(WRANGLER, ['dev', '-c', join(HERE, config), '--ip', '127.0.0.1', '--port', String(port),
+    '--inspector-port', String(port + 1000),
     '--persist-to', persist, '--show-interactive-dev-session=false', '--log-level', 'warn'], {
     cwd: HERE, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
@@ -144,12 +148,16 @@ async function startWrangler(config, port, persist) {
     if (child.exitCode !== null) break;
     await sleep(100);
   }
-  stop(child);
+  await stop(child);
   throw new Error(`wrangler dev did not start:\n${log}`);
 }
 
-function stop(child) {
+// Ends wrangler and its workerd (its process group) and waits for them.
+async function stop(child) {
+  const gone = new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
   try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+  await Promise.race([gone, sleep(5000)]);
+  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
 }
 
 async function post(base, path, body) {
@@ -302,7 +310,7 @@ async function runOnce(c, run, w, port) {
       ok: Object.values(checks).every(Boolean),
     };
   } finally {
-    stop(wr.child);
+    await stop(wr.child);
     await sleep(500);
   }
 }
@@ -320,7 +328,8 @@ console.log(`wrangler: ${WRANGLER}; state: ${STATE}; load average at start ${loa
 
 let failed = false;
 const summary = CASES.map((c) => ({ c, runs: [] }));
-let port = 8930;
+// PORT_BASE: where the runs' ports start (one per run, +1000 for the inspector).
+let port = Number(process.env.PORT_BASE ?? 8930);
 // Runs interleave the cases (run 1 of every case, then run 2, ...) so that
 // load from other jobs on the machine falls on all of them alike.
 for (let run = 1; run <= RUNS; run++) {
