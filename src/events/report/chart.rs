@@ -10,7 +10,7 @@ use super::BlockReport;
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 300.0;
 const LEFT: f64 = 64.0;
-const RIGHT: f64 = 24.0;
+const RIGHT: f64 = 48.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 44.0;
 /// Colour-blind-safe (Okabe–Ito), cycled beyond eight variants.
@@ -49,7 +49,13 @@ pub(super) fn block_chart(block: &BlockReport) -> String {
          aria-label=\"{name}: conversion rate per day and variant\">"
     );
     // The y axis: five gridlines, percent labels.
-    let decimals = if top_rate < 0.1 { 1 } else { 0 };
+    let y_step = top_rate * 25.0;
+    let decimals = (0..3usize)
+        .find(|d| {
+            let scaled = y_step * 10f64.powi(*d as i32);
+            (scaled - scaled.round()).abs() < 1e-9
+        })
+        .unwrap_or(3);
     for i in 0..=4 {
         let rate = top_rate * f64::from(i) / 4.0;
         let at = y(rate);

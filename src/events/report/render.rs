@@ -147,8 +147,13 @@ fn lift_rows(report: &Report) -> Vec<Vec<String>> {
         });
         for (segment, c) in all.chain(segments) {
             let mut flags = Vec::new();
-            if c.lift_vs_holdout.small_sample || c.lift_vs_default.small_sample {
+            // Small, where there is something to compare with.
+            let compared = |lift: &Lift, reference: &Arm| lift.small_sample && reference.exposures > 0;
+            if compared(&c.lift_vs_holdout, &c.holdout) || compared(&c.lift_vs_default, &c.default) {
                 flags.push("small sample");
+            }
+            if c.personalized.exposures == 0 {
+                flags.push("no personalized traffic");
             }
             if [c.personalized, c.holdout, c.default]
                 .iter()
