@@ -133,7 +133,8 @@ enum StatsCommand {
         #[arg(long, value_name = "DAYS")]
         window_days: Option<u32>,
         /// The loop's publications (a JSON array of `{published_at_ms,
-        /// newest_event_ms}`), for its latency.
+        /// newest_event_ms}`, or `wrangler d1 execute --json`'s answer of a
+        /// query on `tailor_runs`), for its latency.
         #[arg(long, value_name = "FILE")]
         runs: Option<PathBuf>,
     },
@@ -400,8 +401,15 @@ fn stats_report(
         None => Vec::new(),
     };
     let runs: Vec<PublishRun> = match runs {
-        Some(file) => serde_json::from_value(read_json(file, "a list of runs")?)
-            .map_err(|e| format!("{}: not a list of runs: {e}", file.display()))?,
+        Some(file) => {
+            let mut value = read_json(file, "a list of runs")?;
+            // `wrangler d1 execute --json` wraps the rows: `[{"results": [...]}]`.
+            if let Some(results) = value.pointer_mut("/0/results") {
+                value = results.take();
+            }
+            serde_json::from_value(value)
+                .map_err(|e| format!("{}: not a list of runs: {e}", file.display()))?
+        }
         None => Vec::new(),
     };
     let options = ReportOptions {
