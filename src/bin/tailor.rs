@@ -12,6 +12,9 @@
 //!   `wrangler kv bulk put`.
 //! - `tailor stats aggregate EVENTS.ndjson` turns events into per-variant
 //!   Beta posteriors; `tailor catalog push --stats` publishes them.
+//! - `tailor stats report EVENTS.ndjson [--catalog FILE] [--json] [--html
+//!   OUT]` reports the lift over the holdout and the default, the
+//!   experiments' sample ratios, exploration and conversion over time.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,7 +28,10 @@ use tailor_edge::catalog::{pointer_key, ValidationError};
 use tailor_edge::config::Config;
 use tailor_edge::edge::{dispose, Disposition, Edge, Isolate};
 use tailor_edge::events::aggregate::{aggregate, apply_to_source, Stats};
-use tailor_edge::events::tally::DayWindow;
+use tailor_edge::events::report::{
+    render_html, render_text, report, ExperimentSpec, PublishRun, ReportOptions,
+};
+use tailor_edge::events::tally::{DayWindow, Seen, Tallies};
 use tailor_edge::platform::fakes::{ManualClock, MemoryKv, MemoryPlatform, MemoryResponse, NeverTimer};
 use tailor_edge::platform::Clock;
 use tailor_edge::profile::{sign, verify, Profile, ProfileSettings, Rejection};
@@ -86,7 +92,7 @@ enum Command {
         #[command(subcommand)]
         command: ProfileCommand,
     },
-    /// Event statistics for the bandit.
+    /// Event statistics: the bandit's posteriors, the lift report.
     Stats {
         #[command(subcommand)]
         command: StatsCommand,
@@ -107,6 +113,30 @@ enum StatsCommand {
         /// posteriors follow drift; all events when absent.
         #[arg(long, value_name = "DAYS")]
         window_days: Option<u32>,
+    },
+    /// Reports on events (NDJSON): personalized traffic's lift over the
+    /// holdout and the default per block and segment, the experiments'
+    /// sample ratios, exploration share, conversion per day and variant.
+    Report {
+        /// The events file (one JSON event per line), `-` for standard input.
+        events: PathBuf,
+        /// The catalog source file, for the experiments' declared weights.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Print the report as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also write the report as a self-contained HTML page, with charts.
+        #[arg(long, value_name = "OUT.html")]
+        html: Option<PathBuf>,
+        /// Only the last DAYS UTC days (today included); all when absent.
+        #[arg(long, value_name = "DAYS")]
+        window_days: Option<u32>,
+        /// The loop's publications (a JSON array of `{published_at_ms,
+        /// newest_event_ms}`, or `wrangler d1 execute --json`'s answer of a
+        /// query on `tailor_runs`), for its latency.
+        #[arg(long, value_name = "FILE")]
+        runs: Option<PathBuf>,
     },
 }
 
@@ -301,16 +331,31 @@ fn with_stats(source: &str, stats_file: &Path) -> Result<String, String> {
 }
 
 fn stats_command(command: StatsCommand) -> Result<(), String> {
-    let StatsCommand::Aggregate {
-        events,
-        out,
-        window_days,
-    } = command;
-    let text = if events.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?
-    } else {
-        std::fs::read_to_string(&events).map_err(|e| format!("{}: {e}", events.display()))?
+    let (events, out, window_days) = match command {
+        StatsCommand::Aggregate {
+            events,
+            out,
+            window_days,
+        } => (events, out, window_days),
+        StatsCommand::Report {
+            events,
+            catalog,
+            json,
+            html,
+            window_days,
+            runs,
+        } => {
+            return stats_report(
+                &events,
+                catalog.as_deref(),
+                json,
+                html.as_deref(),
+                window_days,
+                runs.as_deref(),
+            )
+        }
     };
+    let text = read_events(&events)?;
     let window = window_days.map(|days| DayWindow::ending_at(SystemClock.now_unix_ms(), days));
     let stats = aggregate(text.lines(), window);
     let json = serde_json::to_string_pretty(&stats).map_err(|e| e.to_string())?;
@@ -325,6 +370,72 @@ fn stats_command(command: StatsCommand) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// The events file's text; `-` reads standard input.
+fn read_events(events: &Path) -> Result<String, String> {
+    if events.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| format!("standard input: {e}"))
+    } else {
+        std::fs::read_to_string(events).map_err(|e| format!("{}: {e}", events.display()))
+    }
+}
+
+/// `tailor stats report`: events counted once into rows, then the report.
+fn stats_report(
+    events: &Path,
+    catalog: Option<&Path>,
+    json: bool,
+    html: Option<&Path>,
+    window_days: Option<u32>,
+    runs: Option<&Path>,
+) -> Result<(), String> {
+    let text = read_events(events)?;
+    let tallies = Tallies::from_lines(text.lines(), &mut Seen::default());
+    eprintln!(
+        "tailor: {} events, {} duplicates skipped, {} lines skipped",
+        tallies.events, tallies.duplicates, tallies.skipped
+    );
+    let experiments = match catalog {
+        Some(file) => ExperimentSpec::from_source(&read_json(file, "a catalog source")?),
+        None => Vec::new(),
+    };
+    let runs: Vec<PublishRun> = match runs {
+        Some(file) => {
+            let mut value = read_json(file, "a list of runs")?;
+            // `wrangler d1 execute --json` wraps the rows: `[{"results": [...]}]`.
+            if let Some(results) = value.pointer_mut("/0/results") {
+                value = results.take();
+            }
+            serde_json::from_value(value)
+                .map_err(|e| format!("{}: not a list of runs: {e}", file.display()))?
+        }
+        None => Vec::new(),
+    };
+    let options = ReportOptions {
+        window: window_days.map(|days| DayWindow::ending_at(SystemClock.now_unix_ms(), days)),
+        runs,
+    };
+    let report = report(&tallies.to_rows(), &experiments, &options);
+    if let Some(out) = html {
+        std::fs::write(out, render_html(&report)).map_err(|e| format!("{}: {e}", out.display()))?;
+        eprintln!("tailor: wrote {}", out.display());
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", render_text(&report));
+    }
+    Ok(())
+}
+
+/// A JSON file, `what` naming it in errors.
+fn read_json(file: &Path, what: &str) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not {what} (JSON): {e}", file.display()))
 }
 
 fn profile_settings() -> Result<ProfileSettings, String> {

@@ -13,6 +13,7 @@
 
 pub mod aggregate;
 pub mod ledger;
+pub mod report;
 pub mod tally;
 
 use std::collections::BTreeMap;
