@@ -18,6 +18,7 @@ import { KID, SECRET } from '../tests/e2e/demo.mjs';
 
 export const CLICK_RATE = { control: 0.04, bold: 0.12, calm: 0.06 };
 const SECRET_PUSH = 'loop-demo-push-secret-0123456789abcdefghij';
+const PREVIEW_KEY = 'bG9vcC1kZW1vLXByZXZpZXcta2V5LTAxMjM0NTY3ODk';
 
 /** A local events sink: collects NDJSON lines POSTed to it. */
 export async function startSink() {
@@ -96,6 +97,8 @@ export async function runLoop({ rounds = 6, visitors = 100, mode = 'queue', anon
     vars: {
       ORIGIN_URL: origin.url, TAILOR_SITE: 'demo', TAILOR_CATALOG_REFRESH_MS: '0', TAILOR_PROFILE_KEYS: PROFILE_KEYS,
       TAILOR_STATE_KEY: STATE_KEY, TAILOR_CONSENT_DEFAULT: 'granted', ...(queue ? {} : { TAILOR_EVENTS_URL: sink.url }),
+      // The preview UI, for the report at /__tailor/preview/report.
+      TAILOR_PREVIEW: 'on', TAILOR_PREVIEW_KEY: PREVIEW_KEY,
     },
     toml: queue ? QUEUE_PRODUCER : [],
     logLevel: 'log',
@@ -106,6 +109,8 @@ export async function runLoop({ rounds = 6, visitors = 100, mode = 'queue', anon
   const table = [];
   const ticks = [];
   let sent = 0;
+  /** What the personalized traffic and the holdout were shown, over the whole run. */
+  const arms = { personalized: { control: 0, bold: 0, calm: 0 }, holdout: { control: 0, bold: 0, calm: 0 } };
   try {
     for (let round = 1; round <= rounds; round += 1) {
       const shown = { control: 0, bold: 0, calm: 0 };
@@ -124,6 +129,8 @@ export async function runLoop({ rounds = 6, visitors = 100, mode = 'queue', anon
         const variant = /data-variant="([a-z]+)"/.exec(html)?.[1];
         if (!variant) throw new Error(`no offer variant in the page:\n${html}`);
         shown[variant] += 1;
+        const holdout = /offer:[a-z]+:holdout/.test(res.headers.get('server-timing') ?? '');
+        arms[holdout ? 'holdout' : 'personalized'][variant] += 1;
         sent += 1;
         if (random() < CLICK_RATE[variant]) {
           clicks[variant] += 1;
@@ -161,7 +168,16 @@ export async function runLoop({ rounds = 6, visitors = 100, mode = 'queue', anon
           { env: { ...process.env, TAILOR_PUBLISH_SECRETS: SECRET_PUSH } });
       }
     }
-    return { table, ticks, sent, log: worker.log() };
+    // The report, as the preview UI shows it: personalized against the holdout.
+    const reported = queue ? await (await fetch(`${worker.url}/__tailor/preview/report?format=json`)).json() : null;
+    const html = queue ? await (await fetch(`${worker.url}/__tailor/preview/report`)).text() : null;
+    // The simulated effect: the click rate of what personalized visitors were shown over the holdout's.
+    const rate = (shown) => {
+      const n = Object.values(shown).reduce((a, b) => a + b, 0);
+      return n ? Object.entries(shown).reduce((sum, [v, k]) => sum + k * CLICK_RATE[v], 0) / n : NaN;
+    };
+    const effect = rate(arms.personalized) / rate(arms.holdout) - 1;
+    return { table, ticks, sent, arms, effect, report: reported, reportHtml: html, log: worker.log() };
   } finally {
     worker.stop();
     await origin.stop();
@@ -171,13 +187,22 @@ export async function runLoop({ rounds = 6, visitors = 100, mode = 'queue', anon
 
 async function main() {
   const mode = process.env.LOOP_MODE ?? 'queue';
-  const { table, sent } = await runLoop({
+  const { table, sent, report, effect, arms } = await runLoop({
     rounds: Number(process.env.LOOP_ROUNDS ?? 6),
     visitors: Number(process.env.LOOP_VISITORS ?? 100),
     mode,
   });
   console.log(`mode ${mode}; click rates: ${JSON.stringify(CLICK_RATE)}; ${sent} events counted by the edge`);
   console.table(table);
+  if (report) {
+    const offer = report.blocks.find((b) => b.block === 'offer')?.overall;
+    const lift = offer?.lift_vs_holdout;
+    console.log(`holdout: ${JSON.stringify(arms.holdout)}; personalized: ${JSON.stringify(arms.personalized)}`);
+    console.log(`simulated effect (personalized vs holdout): ${(effect * 100).toFixed(1)} %`);
+    console.log(`report: personalized ${JSON.stringify(offer?.personalized)}, holdout ${JSON.stringify(offer?.holdout)}`);
+    console.log(`report: lift ${lift?.lift === undefined ? '–' : (lift.lift * 100).toFixed(1) + ' %'}, 95 % interval ${lift?.interval ? `[${(lift.interval.low * 100).toFixed(1)} %, ${(lift.interval.high * 100).toFixed(1)} %]` : '(small sample: none)'}; contains the simulated effect: ${lift?.interval ? lift.interval.low <= effect && effect <= lift.interval.high : 'n/a'}`);
+    console.log(`loop latency: ${JSON.stringify(report.loop_latency)}`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

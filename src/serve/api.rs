@@ -3,6 +3,8 @@
 
 use crate::api;
 use crate::edge::{Decided, Edge};
+use crate::events::report::{self, ExperimentSpec, PublishRun, ReportOptions};
+use crate::events::tally::Row;
 use crate::events::{self, ledger, ledger::Ledger};
 use crate::http::{query, Response};
 use crate::platform::{Cache, Clock, Platform};
@@ -97,12 +99,40 @@ impl<P: Platform> Edge<'_, P> {
         let rows = match self.platform.loop_rows().await {
             Ok(rows) => rows,
             Err(reason) => {
-                self.platform.log(&format!("tailor: the loop's rows could not be read: {reason}"));
-                return Response::error(503, "the loop's counts cannot be read here: bind the control worker with its LOOP database");
+                self.platform
+                    .log(&format!("tailor: the loop's rows could not be read: {reason}"));
+                return Response::error(
+                    503,
+                    "the loop's counts cannot be read here: bind the control worker with its LOOP database",
+                );
             }
         };
-        let _ = req;
-        Response::new(200, "application/json", rows).with_header("cache-control", "no-store".to_owned())
+        #[derive(serde::Deserialize)]
+        struct Counted {
+            rows: Vec<Row>,
+            #[serde(default)]
+            runs: Vec<PublishRun>,
+        }
+        let Ok(counted) = serde_json::from_str::<Counted>(&rows) else {
+            return Response::error(502, "the control worker's counts are not in the expected form");
+        };
+        let experiments = match self.catalog_now().await {
+            Ok(catalog) => serde_json::to_value(catalog.manifest.as_ref())
+                .map(|m| ExperimentSpec::from_source(&m))
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        let options = ReportOptions {
+            window: None,
+            runs: counted.runs,
+        };
+        let report = report::report(&counted.rows, &experiments, &options);
+        let answer = if query::value(req.query(), "format").as_deref() == Some("json") {
+            Response::json(200, &serde_json::to_value(&report).unwrap_or_default())
+        } else {
+            Response::new(200, "text/html; charset=utf-8", report::render_html(&report))
+        };
+        answer.with_header("cache-control", "no-store".to_owned())
     }
 
     /// `POST /__tailor/event`: a click or a goal, credited to what this

@@ -14,11 +14,11 @@ use super::io::{binding, cache_get, cache_put, describe, get_text, post, queue_s
 use super::regex::JsRegex;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::config::Config;
+use crate::feedback::ROWS_PATH;
 use crate::platform::{
     Cache, EventSink, GenerateRequest, Generator, GeneratorAnswer, Platform, RegexEngine, Sanitized,
     Sanitizer, Task,
 };
-use crate::feedback::ROWS_PATH;
 use crate::publish::{generated_answer, generated_request, GENERATED_PATH};
 
 /// The control worker's service binding (publish, rollback, sanitizer).
@@ -241,16 +241,22 @@ impl Platform for WorkerPlatform {
     }
 
     fn loop_rows(&self) -> impl Future<Output = Result<String, String>> {
-        let call = self
-            .control
-            .as_ref()
-            .map(|control| get_text(control, &format!("https://control.internal{ROWS_PATH}"), LOOP_ROWS_TIMEOUT_MS));
+        let call = self.control.as_ref().map(|control| {
+            get_text(
+                control,
+                &format!("https://control.internal{ROWS_PATH}"),
+                LOOP_ROWS_TIMEOUT_MS,
+            )
+        });
         async move {
             let call = call.ok_or_else(|| format!("no {CONTROL_BINDING} binding"))?;
             let parts: Array = settle(call).await.map_err(|e| describe(&e))?.into();
             match (parts.get(0).as_f64(), parts.get(1).as_string()) {
                 (Some(200.0), Some(body)) => Ok(body),
-                (status, _) => Err(format!("the control worker answered {}", status.unwrap_or_default())),
+                (status, _) => Err(format!(
+                    "the control worker answered {}",
+                    status.unwrap_or_default()
+                )),
             }
         }
     }

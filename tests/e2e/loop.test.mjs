@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { runLoop } from '../../scripts/loop-demo.mjs';
 
 test('events reach D1 through the Queue counted exactly once, and each cron tick publishes a new catalog version', { timeout: 300_000 }, async (t) => {
-  const { table, ticks } = await runLoop({ rounds: 2, visitors: 60, mode: 'queue', log: (line) => t.diagnostic(line) });
+  const { table, ticks, report, reportHtml, arms } = await runLoop({ rounds: 2, visitors: 60, mode: 'queue', log: (line) => t.diagnostic(line) });
   assert.equal(table.length, 2);
   assert.equal(ticks.length, 2);
   for (const tick of ticks) {
@@ -20,4 +20,13 @@ test('events reach D1 through the Queue counted exactly once, and each cron tick
     assert.match(tick.version, /^v-[0-9a-f]{16}$/);
   }
   assert.notEqual(ticks[0].version, ticks[1].version, 'new evidence, new posteriors, new version');
+
+  // The report the preview UI serves, from the control worker's D1 counts.
+  const offer = report.blocks.find((b) => b.block === 'offer');
+  const shown = (arm) => Object.values(arms[arm]).reduce((a, b) => a + b, 0);
+  assert.equal(offer.overall.holdout.exposures, shown('holdout'), 'the holdout as the visitors saw it');
+  assert.equal(offer.overall.personalized.exposures, shown('personalized'));
+  assert.ok(offer.overall.lift_vs_holdout.small_sample || offer.overall.lift_vs_holdout.interval, 'an interval, or a small-sample flag instead');
+  assert.ok(report.loop_latency && report.loop_latency.runs >= 2, JSON.stringify(report.loop_latency));
+  assert.match(reportHtml, /<svg[\s\S]*offer/);
 });
