@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         secrets: PushSecrets::parse("fuzz-push-secret-0123456789abcdefghijkl").0,
         max_body_bytes: 64 * 1024,
         retain: 3,
+        loop_window_days: 14,
     };
     let kv = MemoryKv::new();
     let guard = PublishGuard::new();

@@ -181,6 +181,23 @@ test('malformed or oversized beacons are refused and send nothing', { timeout: 3
   assert.deepEqual(sink.lines, []);
 });
 
+test('an OFREP evaluation sends one exposure per flag evaluated, marked with its channel', { timeout: 30_000 }, async () => {
+  await settle(0);
+  sink.lines.length = 0;
+  const res = await fetch(`${worker.url}/ofrep/v1/evaluate/flags/hero`, {
+    method: 'POST',
+    headers: { cookie: cto(), 'content-type': 'application/json' },
+    body: JSON.stringify({ context: {} }),
+  });
+  const flag = await res.json();
+  assert.equal(res.status, 200);
+  await settle(1);
+  const events = sink.events();
+  assert.equal(events.length, 1, JSON.stringify(events));
+  assert.deepEqual([events[0].channel, events[0].block, events[0].variant, events[0].path], ['ofrep', 'hero', flag.value, '']);
+  assert.equal(events[0].id, 'visitor-7f3a');
+});
+
 test('the click reporter script is served', { timeout: 30_000 }, async () => {
   const res = await fetch(`${worker.url}/__tailor/events.js`);
   assert.equal(res.status, 200);
