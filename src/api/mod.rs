@@ -4,7 +4,6 @@
 //! gets which is [`crate::route`] and [`crate::serve`]. See `docs/preview.md`.
 
 mod decide;
-mod html;
 mod preview;
 mod why;
 

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::html::esc;
 use crate::edge::{Decided, GalleryBlock};
+use crate::http::html::esc;
 use crate::http::{cookie_values, query, Response};
 use crate::profile::preview::{FORCE_COOKIE, PREVIEW_PROFILE_COOKIE, SESSION_COOKIE};
 use crate::profile::{sign, PreviewKeys, Profile};

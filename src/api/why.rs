@@ -2,8 +2,8 @@
 //! with an opt-out honoured like consent off.
 
 use super::decide::explain;
-use super::html::esc;
 use crate::edge::Decided;
+use crate::http::html::esc;
 use crate::http::{query, Response};
 use crate::profile::preview::OPT_OUT_COOKIE;
 use crate::signals::STATE_COOKIE;

@@ -1,8 +1,9 @@
 //! HTTP primitives every other module uses: cookies, query strings and
-//! form bodies, URLs, and Tailor's own responses. A leaf: it imports
+//! form bodies, URLs, HTML escaping, and Tailor's own responses. A leaf: it imports
 //! nothing of the crate.
 
 mod cookie;
+pub mod html;
 pub mod query;
 mod response;
 mod url;

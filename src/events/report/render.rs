@@ -386,21 +386,20 @@ fn clean(text: &str) -> String {
         .collect()
 }
 
-/// HTML-escaped text, for element content and quoted attributes.
+/// HTML-escaped text, for element content and quoted attributes; control
+/// characters (but newlines) become U+FFFD, as catalog ids are not ours.
 pub(super) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+    let visible: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    crate::http::html::esc(&visible)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! HTML escaping for our own pages.
+//! HTML escaping for our own pages (the why page, the preview UI, the
+//! loop's report).
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn esc(text: &str) -> String {
