@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use super::Edge;
 use crate::budget::Deadline;
-use crate::catalog::CompiledCatalog;
+use crate::catalog::{CompiledCatalog, Manifest};
 use crate::decide::{decide, Decision};
 use crate::platform::{Clock, Platform};
 use crate::profile::Visitor;
@@ -112,9 +112,10 @@ impl<P: Platform> Edge<'_, P> {
     }
 
     /// The visitor of `req` on `path` as cookies and the request tell
-    /// (profile, consent, ids), without the catalog: no signals, no network
-    /// labels. For routes that need who, not what (the beacon).
-    pub fn visitor_of(&self, req: &Request, path: &str) -> Visitor {
+    /// (profile, consent, ids), reading nothing: with `manifest`, its
+    /// signals and network labels too (OFREP); without, who but not what
+    /// (the beacon).
+    pub fn visitor_of(&self, req: &Request, path: &str, manifest: Option<&Manifest>) -> Visitor {
         let ctx = req.context(gates::preview_keys(self.config, req));
         let page = Page {
             path,
@@ -130,7 +131,7 @@ impl<P: Platform> Edge<'_, P> {
             &ctx,
             page,
             &edge,
-            None,
+            manifest,
             Visit::Read,
             now_s,
             &mut ServerTiming::new(),

@@ -154,7 +154,7 @@ impl<P: Platform> Edge<'_, P> {
         let (Some(site), Some(_)) = (self.config.site.as_deref(), self.platform.events()) else {
             return answer("not recorded");
         };
-        let visitor = self.visitor_of(req, &beacon.path);
+        let visitor = self.visitor_of(req, &beacon.path, None);
         let Some(id) = events::trackable_id(&visitor) else {
             return answer("not tracked");
         };

@@ -9,8 +9,6 @@ use crate::http::Response;
 use crate::ofrep::{self, BodyError};
 use crate::platform::{Clock, Platform};
 use crate::route::{gates, Ofrep, Refusal, Request};
-use crate::timing::ServerTiming;
-use crate::visitor::{identify, Edge as VisitorEdge, Page, Visit};
 
 impl<P: Platform> Edge<'_, P> {
     pub(super) async fn ofrep(
@@ -61,20 +59,7 @@ impl<P: Platform> Edge<'_, P> {
         let visitor = if gates::ofrep_trusted(self.config, req) {
             ofrep::server_visitor(&context)
         } else {
-            let page = Page {
-                path: req.path(),
-                query: req.query(),
-            };
-            let ctx = req.context(gates::preview_keys(self.config, req));
-            let now_s = self.platform.clock().now_s();
-            let mut timing = ServerTiming::new();
-            let manifest = Some(catalog.manifest.as_ref());
-            let random = || self.platform.random_bytes();
-            let edge = VisitorEdge {
-                config: self.config,
-                random: &random,
-            };
-            let mut visitor = identify(&ctx, page, &edge, manifest, Visit::Read, now_s, &mut timing).visitor;
+            let mut visitor = self.visitor_of(req, req.path(), Some(catalog.manifest.as_ref()));
             ofrep::add_client_context(&mut visitor, &context);
             visitor
         };
