@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { rng } from './rng.mjs';
 import { ROOT, startWorker, kvEntries, tailor } from '../tests/e2e/harness.mjs';
 import { COOKIE, PROFILE_KEYS, STATE_KEY } from '../tests/e2e/demo.mjs';
 import { sign } from '../examples/node/profile-cookie.mjs';
@@ -52,11 +53,6 @@ async function startOfferOrigin() {
   return { url: `http://127.0.0.1:${server.address().port}`, stop: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(ok); }) };
 }
 
-// A small deterministic PRNG so a run is reproducible.
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
 
 /** The loop's Cloudflare engines, as wrangler.toml and control/wrangler.toml declare them. */
 const QUEUE_PRODUCER = ['[[queues.producers]]', 'binding = "EVENTS"', 'queue = "tailor-events"'];

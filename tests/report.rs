@@ -10,17 +10,16 @@ use tailor_edge::events::report::{
 };
 use tailor_edge::events::tally::{Counts, DayWindow, Row, Seen, Tallies, TallyKey, DAY_MS};
 use tailor_edge::events::{ndjson, Event};
+use tailor_edge::platform::fakes::splitmix64;
 
-/// A seeded PRNG (SplitMix64): the same events on every run.
+/// A seeded PRNG (SplitMix64, the fakes' own): the same events on every run.
 struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
+        let out = splitmix64(self.0);
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        out
     }
 
     fn chance(&mut self, p: f64) -> bool {

@@ -19,6 +19,7 @@ import { rmSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { rng } from '../../scripts/rng.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -43,17 +44,6 @@ const CASES = [
 
 // ---- the workload -------------------------------------------------------
 
-// A small deterministic PRNG (mulberry32) so every run sends the same shape.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DAY_MS = 86_400_000;
 const BASE_MS = Date.UTC(2026, 11, 4, 12); // two days: Dec 4 12:00 .. Dec 5 ~12:00

@@ -9,20 +9,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { rng } from '../../scripts/rng.mjs';
 
 const OUT = import.meta.dirname;
 
-/** mulberry32: a small seeded PRNG, so the pages are the same on every run. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'ledger reconciliation payments settlement real-time audit finance team close month-end variance ' +

@@ -620,8 +620,9 @@ impl<T: Timer + Clone + 'static> Platform for MemoryPlatform<T> {
     }
 }
 
-/// SplitMix64's output function: distinct inputs give distinct, evenly spread outputs.
-fn splitmix64(n: u64) -> u64 {
+/// SplitMix64's output function: distinct inputs give distinct, evenly spread
+/// outputs (`splitmix64(s)` is the generator's next value from state `s`).
+pub fn splitmix64(n: u64) -> u64 {
     let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
