@@ -35,8 +35,11 @@ fn profile() -> impl Strategy<Value = Profile> {
         prop::option::of("[A-Za-z0-9_-]{8,64}"),
         prop::collection::btree_map("[a-z0-9-]{1,12}", 0u8..100, 0..4),
         prop::sample::select(vec!["-", "p", "a", "pa"]),
+        // The site's dimensions and segments (ordered maps and sets: canonical order).
+        prop::collection::btree_map("[a-z][a-z0-9_]{0,7}", "[a-z0-9-]{1,8}", 0..3),
+        prop::collection::btree_set("[a-z0-9-]{1,8}", 0..3),
     )
-        .prop_map(|(age, life, ind, role, size, stage, plan, bid, x, c)| Profile {
+        .prop_map(|(age, life, ind, role, size, stage, plan, bid, x, c, d, s)| Profile {
             i: NOW - age,
             e: NOW - age + life.max(age + 1),
             ind,
@@ -47,6 +50,8 @@ fn profile() -> impl Strategy<Value = Profile> {
             bid,
             x: x.into_iter().collect(),
             c: c.to_owned(),
+            d: d.into_iter().collect(),
+            s: s.into_iter().collect(),
         })
 }
 

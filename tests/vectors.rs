@@ -76,6 +76,20 @@ fn generate() -> Value {
                 bid: Some("a1b2c3d4e5f6g7h8".into()),
                 x: vec![("hero-test".into(), 0), ("pricing-2026".into(), 12)],
                 c: "a".into(),
+                ..Profile::default()
+            },
+        ),
+        (
+            "site-dimensions-and-segments",
+            CURRENT.0,
+            Profile {
+                d: vec![
+                    ("renewal".into(), "due-14d".into()),
+                    ("seats_added".into(), "3".into()),
+                    ("usage_pct".into(), "80".into()),
+                ],
+                s: vec!["expansion-ready".into(), "power-users".into()],
+                ..full()
             },
         ),
         (
@@ -207,6 +221,26 @@ fn generate() -> Value {
         (
             "bad-payload-five-experiments",
             "i=1795000000&e=1795086400&x=a~1|b~1|c~1|d~1|e~1&c=pa",
+            "bad-payload",
+        ),
+        (
+            "bad-payload-dimensions-out-of-order",
+            "i=1795000000&e=1795086400&d=usage_pct~80|renewal~due-14d&c=pa",
+            "bad-payload",
+        ),
+        (
+            "bad-payload-dimension-name-uppercase",
+            "i=1795000000&e=1795086400&d=Usage~80&c=pa",
+            "bad-payload",
+        ),
+        (
+            "bad-payload-segment-repeated",
+            "i=1795000000&e=1795086400&s=power-users|power-users&c=pa",
+            "bad-payload",
+        ),
+        (
+            "bad-payload-segments-after-bid",
+            "i=1795000000&e=1795086400&bid=Zk3qL9xT2mVbQ0aa&s=power-users&c=pa",
             "bad-payload",
         ),
     ] {

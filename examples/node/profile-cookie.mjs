@@ -23,7 +23,7 @@ const HKDF_INFO = 'tailor profile-cookie';
 const MIN_SECRET_BYTES = 32;
 
 // Payload keys in their canonical order.
-const PAYLOAD_KEYS = ['i', 'e', 'ind', 'role', 'size', 'stage', 'plan', 'bid', 'x', 'c'];
+const PAYLOAD_KEYS = ['i', 'e', 'ind', 'role', 'size', 'stage', 'plan', 'd', 's', 'bid', 'x', 'c'];
 const LABEL_KEYS = new Set(['ind', 'role', 'size', 'stage', 'plan']);
 
 const KID_RE = /^[a-z0-9]{1,16}$/;
@@ -31,6 +31,9 @@ const SECONDS_RE = /^(?:0|[1-9][0-9]{0,10})$/;
 const LABEL_RE = /^[a-z0-9-]{1,32}$/;
 const BID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 const ARM_RE = /^(?:0|[1-9][0-9]?)$/;
+const DIMENSION_NAME_RE = /^[a-z][a-z0-9_]{0,31}$/;
+const MAX_SITE_DIMENSIONS = 8;
+const MAX_SEGMENTS = 8;
 const CONSENT_RE = /^(?:-|p|a|pa)$/;
 const BASE64URL_RE = /^[A-Za-z0-9_-]*$/;
 // RFC 6265 token: what a cookie name may be. It cannot contain "\n", which
@@ -122,6 +125,50 @@ function encodeExperiments(x) {
     .join('|');
 }
 
+/**
+ * The site's own dimensions (`d`): an object { name: label or integer } or
+ * [name, label] pairs; written in ascending name order.
+ */
+function encodeDimensions(d) {
+  const pairs = Array.isArray(d) ? d : (typeof d === 'object' && d !== null ? Object.entries(d) : null);
+  if (!pairs || pairs.length < 1 || pairs.length > MAX_SITE_DIMENSIONS) {
+    throw new Error(`d: must be 1-${MAX_SITE_DIMENSIONS} site dimensions, { name: label } (omit d for none)`);
+  }
+  const seen = new Set();
+  const texts = pairs.map((pair, n) => {
+    if (!Array.isArray(pair) || pair.length !== 2) throw new Error(`d[${n}]: must be a [name, label] pair`);
+    const [name, raw] = pair;
+    if (typeof name !== 'string' || !DIMENSION_NAME_RE.test(name)) {
+      throw new Error(`d: name ${JSON.stringify(name)} does not match [a-z][a-z0-9_]{0,31}`);
+    }
+    if (seen.has(name)) throw new Error(`d: name ${JSON.stringify(name)} is repeated`);
+    seen.add(name);
+    const label = Number.isSafeInteger(raw) ? String(raw) : raw;
+    if (typeof label !== 'string' || !LABEL_RE.test(label)) {
+      throw new Error(`d.${name}: ${JSON.stringify(raw)} is not a label [a-z0-9-]{1,32} or an integer`);
+    }
+    return [name, label];
+  });
+  texts.sort(([a], [b]) => (a < b ? -1 : 1));
+  return texts.map(([name, label]) => `${name}~${label}`).join('|');
+}
+
+/** Segment memberships (`s`): labels, written in ascending order. */
+function encodeSegments(s) {
+  if (!Array.isArray(s) || s.length < 1 || s.length > MAX_SEGMENTS) {
+    throw new Error(`s: must be an array of 1-${MAX_SEGMENTS} segment labels (omit s for none)`);
+  }
+  const seen = new Set();
+  for (const label of s) {
+    if (typeof label !== 'string' || !LABEL_RE.test(label)) {
+      throw new Error(`s: ${JSON.stringify(label)} is not a label [a-z0-9-]{1,32}`);
+    }
+    if (seen.has(label)) throw new Error(`s: ${JSON.stringify(label)} is repeated`);
+    seen.add(label);
+  }
+  return [...s].sort().join('|');
+}
+
 /** The canonical payload for a profile object; throws an Error naming the first invalid field. */
 export function encodePayload(profile) {
   if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) {
@@ -154,6 +201,10 @@ export function encodePayload(profile) {
       text = value;
     } else if (key === 'x') {
       text = encodeExperiments(value);
+    } else if (key === 'd') {
+      text = encodeDimensions(value);
+    } else if (key === 's') {
+      text = encodeSegments(value);
     } else {
       if (typeof value !== 'string' || !CONSENT_RE.test(value)) {
         throw new Error(`c: ${JSON.stringify(value)} is not one of "-", "p", "a", "pa"`);
@@ -193,6 +244,27 @@ export function parsePayload(payload) {
     } else if (key === 'bid') {
       if (!BID_RE.test(value)) return null;
       profile[key] = value;
+    } else if (key === 'd') {
+      const items = value.split('|');
+      if (items.length > MAX_SITE_DIMENSIONS) return null;
+      const d = [];
+      for (const item of items) {
+        const tilde = item.indexOf('~');
+        if (tilde < 0) return null;
+        const name = item.slice(0, tilde);
+        const label = item.slice(tilde + 1);
+        if (!DIMENSION_NAME_RE.test(name) || !LABEL_RE.test(label)) return null;
+        if (d.length > 0 && d[d.length - 1][0] >= name) return null; // ascending, each once
+        d.push([name, label]);
+      }
+      profile.d = d;
+    } else if (key === 's') {
+      const items = value.split('|');
+      if (items.length > MAX_SEGMENTS) return null;
+      for (let n = 0; n < items.length; n += 1) {
+        if (!LABEL_RE.test(items[n]) || (n > 0 && items[n - 1] >= items[n])) return null;
+      }
+      profile.s = items;
     } else if (key === 'x') {
       const items = value.split('|');
       if (items.length > 4) return null;

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { deriveKey, edgeIdFromCookieHeader, setCookieHeader, sign, verify } from './profile-cookie.mjs';
+import { deriveKey, edgeIdFromCookieHeader, encodePayload, parsePayload, setCookieHeader, sign, verify } from './profile-cookie.mjs';
 
 const VECTORS_PATH = fileURLToPath(new URL('../../tests/vectors/profile-cookie.json', import.meta.url));
 const vectors = existsSync(VECTORS_PATH) ? JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) : null;
@@ -319,4 +319,15 @@ describe('setCookieHeader', () => {
     assert.throws(() => setCookieHeader(value, { maxAge: FULL.e - FULL.i + 1 }), /maxAge/);
     assert.throws(() => setCookieHeader('nonsense'), /value/);
   });
+});
+
+test('site dimensions are given as an object (integers allowed) and written in ascending order; segments sorted', () => {
+  const payload = encodePayload({
+    i: 1795000000, e: 1795086400, d: { usage_pct: 80, renewal: 'due-14d' }, s: ['power-users', 'expansion-ready'], c: 'pa',
+  });
+  assert.equal(payload, 'i=1795000000&e=1795086400&d=renewal~due-14d|usage_pct~80&s=expansion-ready|power-users&c=pa');
+  assert.deepEqual(parsePayload(payload).d, [['renewal', 'due-14d'], ['usage_pct', '80']]);
+  assert.throws(() => encodePayload({ i: 1, e: 2, d: { Usage: 1 }, c: 'p' }), /d: name "Usage"/);
+  assert.throws(() => encodePayload({ i: 1, e: 2, s: ['a', 'a'], c: 'p' }), /s: "a" is repeated/);
+  assert.throws(() => encodePayload({ i: 1, e: 2, d: { usage: 1.5 }, c: 'p' }), /d.usage: 1.5/);
 });

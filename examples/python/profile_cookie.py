@@ -33,7 +33,7 @@ HKDF_INFO = b"tailor profile-cookie"
 MIN_SECRET_BYTES = 32
 
 # Payload keys in their canonical order.
-PAYLOAD_KEYS = ("i", "e", "ind", "role", "size", "stage", "plan", "bid", "x", "c")
+PAYLOAD_KEYS = ("i", "e", "ind", "role", "size", "stage", "plan", "d", "s", "bid", "x", "c")
 LABEL_KEYS = frozenset(("ind", "role", "size", "stage", "plan"))
 
 # re.fullmatch everywhere: "$" would also match before a trailing "\n".
@@ -42,6 +42,9 @@ SECONDS_RE = re.compile(r"0|[1-9][0-9]{0,10}")
 LABEL_RE = re.compile(r"[a-z0-9-]{1,32}")
 BID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 ARM_RE = re.compile(r"0|[1-9][0-9]?")
+DIMENSION_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
+MAX_SITE_DIMENSIONS = 8
+MAX_SEGMENTS = 8
 CONSENT_RE = re.compile(r"-|p|a|pa")
 BASE64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
 # RFC 6265 token: what a cookie name may be. It cannot contain "\n", which
@@ -138,6 +141,43 @@ def _encode_experiments(x) -> str:
     return "|".join(items)
 
 
+def _encode_dimensions(d) -> str:
+    """The site's own dimensions (`d`): a dict {name: label or int} or [name, label] pairs, in ascending name order."""
+    pairs = list(d.items()) if isinstance(d, dict) else d
+    if not isinstance(pairs, (list, tuple)) or not 1 <= len(pairs) <= MAX_SITE_DIMENSIONS:
+        raise ValueError(f"d: must be 1-{MAX_SITE_DIMENSIONS} site dimensions, {{name: label}} (omit d for none)")
+    seen = set()
+    texts = []
+    for n, pair in enumerate(pairs):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError(f"d[{n}]: must be a [name, label] pair")
+        name, raw = pair
+        if not isinstance(name, str) or not DIMENSION_NAME_RE.fullmatch(name):
+            raise ValueError(f"d: name {name!r} does not match [a-z][a-z0-9_]{{0,31}}")
+        if name in seen:
+            raise ValueError(f"d: name {name!r} is repeated")
+        seen.add(name)
+        label = str(raw) if _is_int(raw) else raw
+        if not isinstance(label, str) or not LABEL_RE.fullmatch(label):
+            raise ValueError(f"d.{name}: {raw!r} is not a label [a-z0-9-]{{1,32}} or an integer")
+        texts.append((name, label))
+    return "|".join(f"{name}~{label}" for name, label in sorted(texts))
+
+
+def _encode_segments(segments) -> str:
+    """Segment memberships (`s`): labels, in ascending order."""
+    if not isinstance(segments, (list, tuple)) or not 1 <= len(segments) <= MAX_SEGMENTS:
+        raise ValueError(f"s: must be a list of 1-{MAX_SEGMENTS} segment labels (omit s for none)")
+    seen = set()
+    for label in segments:
+        if not isinstance(label, str) or not LABEL_RE.fullmatch(label):
+            raise ValueError(f"s: {label!r} is not a label [a-z0-9-]{{1,32}}")
+        if label in seen:
+            raise ValueError(f"s: {label!r} is repeated")
+        seen.add(label)
+    return "|".join(sorted(segments))
+
+
 def encode_payload(profile: dict) -> str:
     """The canonical payload for a profile dict; raises ValueError naming the first invalid field."""
     if not isinstance(profile, dict):
@@ -164,6 +204,10 @@ def encode_payload(profile: dict) -> str:
             text = value
         elif key == "x":
             text = _encode_experiments(value)
+        elif key == "d":
+            text = _encode_dimensions(value)
+        elif key == "s":
+            text = _encode_segments(value)
         else:
             if not isinstance(value, str) or not CONSENT_RE.fullmatch(value):
                 raise ValueError(f'c: {value!r} is not one of "-", "p", "a", "pa"')
@@ -202,6 +246,27 @@ def parse_payload(payload: str) -> dict | None:
             if not BID_RE.fullmatch(value):
                 return None
             profile[key] = value
+        elif key == "d":
+            items = value.split("|")
+            if len(items) > MAX_SITE_DIMENSIONS:
+                return None
+            d = []
+            for item in items:
+                name, tilde, label = item.partition("~")
+                if not tilde or not DIMENSION_NAME_RE.fullmatch(name) or not LABEL_RE.fullmatch(label):
+                    return None
+                if d and d[-1][0] >= name:  # ascending, each once
+                    return None
+                d.append([name, label])
+            profile["d"] = d
+        elif key == "s":
+            items = value.split("|")
+            if len(items) > MAX_SEGMENTS:
+                return None
+            for n, label in enumerate(items):
+                if not LABEL_RE.fullmatch(label) or (n > 0 and items[n - 1] >= label):
+                    return None
+            profile["s"] = items
         elif key == "x":
             items = value.split("|")
             if len(items) > 4:

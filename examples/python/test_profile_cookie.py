@@ -369,3 +369,22 @@ class SetCookieHeaderTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SiteDimensionsTest(unittest.TestCase):
+    def test_dimensions_are_a_dict_written_in_ascending_order_and_segments_sorted(self):
+        payload = pc.encode_payload(
+            {"i": 1795000000, "e": 1795086400, "d": {"usage_pct": 80, "renewal": "due-14d"},
+             "s": ["power-users", "expansion-ready"], "c": "pa"}
+        )
+        self.assertEqual(
+            payload,
+            "i=1795000000&e=1795086400&d=renewal~due-14d|usage_pct~80&s=expansion-ready|power-users&c=pa",
+        )
+        self.assertEqual(pc.parse_payload(payload)["d"], [["renewal", "due-14d"], ["usage_pct", "80"]])
+        with self.assertRaisesRegex(ValueError, "d: name 'Usage'"):
+            pc.encode_payload({"i": 1, "e": 2, "d": {"Usage": 1}, "c": "p"})
+        with self.assertRaisesRegex(ValueError, "s: 'a' is repeated"):
+            pc.encode_payload({"i": 1, "e": 2, "s": ["a", "a"], "c": "p"})
+        with self.assertRaisesRegex(ValueError, "d.usage: True"):
+            pc.encode_payload({"i": 1, "e": 2, "d": {"usage": True}, "c": "p"})

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::error::ValidationError;
+use crate::profile::site::SiteProfile;
 use crate::signals::{Firmographics, Signal, SignalSettings};
 pub use crate::validation::is_valid_id;
 use crate::validation::MAX_ID_LEN;
@@ -70,6 +71,10 @@ pub struct Manifest {
     /// Network → segment labels for first visits (used only when enabled).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmographics: Option<Firmographics>,
+    /// The site's own profile dimensions and segments, carried by the
+    /// signed cookie (`docs/profile-cookie.md#site-dimensions-and-segments`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<SiteProfile>,
 }
 
 /// The exploration quota: a share of eligible decisions shows an adjacent
@@ -278,6 +283,11 @@ impl Manifest {
         if let Some(firmographics) = &self.firmographics {
             firmographics.validate()?;
         }
+        if let Some(profile) = &self.profile {
+            profile
+                .validate()
+                .map_err(|e| ValidationError::new(e.at, e.problem))?;
+        }
         if let Some(exploration) = &self.exploration {
             if !(0.0..=0.5).contains(&exploration.share) {
                 return Err(ValidationError::new(
@@ -465,6 +475,7 @@ mod tests {
             signals: Vec::new(),
             signal_settings: None,
             firmographics: None,
+            profile: None,
         };
         m.version = m.compute_version();
         m

@@ -11,6 +11,7 @@ use super::manifest::{
     sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer, Variant,
     MANIFEST_SCHEMA,
 };
+use crate::profile::site::SiteProfile;
 use crate::signals::{Firmographics, Signal, SignalSettings};
 use crate::targeting::RegexEngine;
 
@@ -51,6 +52,9 @@ pub struct SourceCatalog {
     /// Network → segment labels for first visits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmographics: Option<Firmographics>,
+    /// The site's own profile dimensions and segments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<SiteProfile>,
 }
 
 /// A block as written by hand.
@@ -172,6 +176,7 @@ impl Bundle {
             signals: source.signals,
             signal_settings: source.signal_settings,
             firmographics: source.firmographics,
+            profile: source.profile,
         };
         manifest.version = manifest.compute_version();
         manifest.validate().map_err(|e| vec![e])?;

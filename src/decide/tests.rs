@@ -53,6 +53,7 @@ fn visitor(attributes: serde_json::Value) -> Visitor {
         forced: Default::default(),
         context_only: false,
         consent: crate::consent::ConsentSource::Default,
+        carried: Default::default(),
     }
 }
 

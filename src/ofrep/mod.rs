@@ -145,6 +145,7 @@ pub fn server_visitor(context: &Map<String, Value>) -> Visitor {
         context_only: false,
         // The trusted server says (or grants both when it does not).
         consent: ConsentSource::Profile,
+        carried: Default::default(),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod cookie;
 pub mod keys;
 pub mod payload;
 pub mod preview;
+pub mod site;
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -112,6 +113,9 @@ pub struct Visitor {
     pub context_only: bool,
     /// Where the visitor's consent was read.
     pub consent: ConsentSource,
+    /// The site's dimensions and segments the cookie carried, before the
+    /// catalog says which count ([`site::SiteProfile::attributes`]).
+    pub carried: site::CarriedLabels,
 }
 
 impl Visitor {
@@ -188,6 +192,7 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
         }),
     };
     let mut attributes = Map::new();
+    let mut carried = site::CarriedLabels::default();
     let (source, consent) = match verified {
         Ok(Some(Verified { kid, mut profile })) => {
             let stale = now_s.saturating_sub(profile.i) > settings.dimension_max_age_s;
@@ -200,6 +205,11 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
             if let Some(bid) = &profile.bid {
                 attributes.insert("id".to_owned(), json!(bid));
             }
+            carried = site::CarriedLabels {
+                dimensions: std::mem::take(&mut profile.d),
+                segments: std::mem::take(&mut profile.s),
+                issued_s: profile.i,
+            };
             if !profile.x.is_empty() {
                 let experiments: Map<String, Value> = profile
                     .x
@@ -277,6 +287,7 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
         forced,
         context_only: consent.context_only,
         consent: consent.source,
+        carried,
     }
 }
 

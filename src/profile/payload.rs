@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 
 /// Most experiment buckets one cookie may carry.
 pub const MAX_EXPERIMENTS: usize = 4;
+/// Most site dimensions one cookie may carry.
+pub const MAX_SITE_DIMENSIONS: usize = 8;
+/// Most segment memberships one cookie may carry.
+pub const MAX_SEGMENTS: usize = 8;
 
 /// The profile as the origin declared it: segment labels only.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +32,13 @@ pub struct Profile {
     /// Plan label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// The site's own dimensions (declared in its catalog): (name, label),
+    /// names in ascending order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub d: Vec<(String, String)>,
+    /// Segment memberships computed by the site (its CDP), ascending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub s: Vec<String>,
     /// Pseudonymous bucketing id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bid: Option<String>,
@@ -57,6 +68,28 @@ pub fn is_label(s: &str) -> bool {
     (1..=32).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A site dimension's name: `[a-z][a-z0-9_]{0,31}` (a plain attribute name).
+pub fn is_dimension_name(s: &str) -> bool {
+    (1..=32).contains(&s.len())
+        && s.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Whether `items` are in strictly ascending order (sorted, each once).
+fn strictly_ascending<'a>(mut items: impl Iterator<Item = &'a str>) -> bool {
+    let Some(mut previous) = items.next() else {
+        return true;
+    };
+    for item in items {
+        if item <= previous {
+            return false;
+        }
+        previous = item;
+    }
+    true
 }
 
 /// A bucketing id (`bid`): 8–64 of `A-Z a-z 0-9 - _`.
@@ -114,6 +147,31 @@ impl Profile {
                 return Err(err(label_name(field), "must be 1-32 of a-z 0-9 -"));
             }
         }
+        if self.d.len() > MAX_SITE_DIMENSIONS {
+            return Err(err("d", "at most 8 site dimensions"));
+        }
+        if self
+            .d
+            .iter()
+            .any(|(name, value)| !is_dimension_name(name) || !is_label(value))
+        {
+            return Err(err(
+                "d",
+                "each dimension is a name [a-z][a-z0-9_]{0,31} and a label [a-z0-9-]{1,32}",
+            ));
+        }
+        if !strictly_ascending(self.d.iter().map(|(name, _)| name.as_str())) {
+            return Err(err("d", "dimension names in ascending order, each once"));
+        }
+        if self.s.len() > MAX_SEGMENTS {
+            return Err(err("s", "at most 8 segments"));
+        }
+        if self.s.iter().any(|label| !is_label(label)) {
+            return Err(err("s", "each segment is a label [a-z0-9-]{1,32}"));
+        }
+        if !strictly_ascending(self.s.iter().map(String::as_str)) {
+            return Err(err("s", "segments in ascending order, each once"));
+        }
         if self.bid.as_deref().is_some_and(|b| !is_bucketing_id(b)) {
             return Err(err("bid", "must be 8-64 of A-Z a-z 0-9 - _"));
         }
@@ -151,6 +209,15 @@ impl Profile {
                 out.push_str(value);
             }
         }
+        if !self.d.is_empty() {
+            let pairs: Vec<String> = self.d.iter().map(|(n, v)| format!("{n}~{v}")).collect();
+            out.push_str("&d=");
+            out.push_str(&pairs.join("|"));
+        }
+        if !self.s.is_empty() {
+            out.push_str("&s=");
+            out.push_str(&self.s.join("|"));
+        }
         if let Some(bid) = &self.bid {
             out.push_str("&bid=");
             out.push_str(bid);
@@ -167,7 +234,9 @@ impl Profile {
 
     /// Parses a payload, refusing anything but the canonical form.
     pub fn decode(payload: &str) -> Result<Self, PayloadError> {
-        const ORDER: [&str; 10] = ["i", "e", "ind", "role", "size", "stage", "plan", "bid", "x", "c"];
+        const ORDER: [&str; 12] = [
+            "i", "e", "ind", "role", "size", "stage", "plan", "d", "s", "bid", "x", "c",
+        ];
         let mut profile = Profile::default();
         let mut next = 0usize;
         let mut seen_i = false;
@@ -192,6 +261,13 @@ impl Profile {
                     seen_e = true;
                 }
                 "bid" => profile.bid = Some(value.to_owned()),
+                "d" => {
+                    for pair in value.split('|') {
+                        let (name, label) = pair.split_once('~').ok_or(err("d", "dimension without `~`"))?;
+                        profile.d.push((name.to_owned(), label.to_owned()));
+                    }
+                }
+                "s" => profile.s = value.split('|').map(str::to_owned).collect(),
                 "x" => {
                     for bucket in value.split('|') {
                         let (label, arm) = bucket.split_once('~').ok_or(err("x", "bucket without `~`"))?;
@@ -221,6 +297,8 @@ impl Profile {
     }
 
     /// Forgets the declared dimensions (they are older than the edge trusts).
+    /// The site's own dimensions and segments have their own ages, in the
+    /// site's catalog ([`crate::profile::site`]).
     pub fn drop_dimensions(&mut self) {
         for field in LABEL_FIELDS {
             *self.label_mut(field) = None;
@@ -259,6 +337,8 @@ mod tests {
             size: Some("enterprise".into()),
             stage: Some("lead".into()),
             plan: None,
+            d: Vec::new(),
+            s: Vec::new(),
             bid: Some("Zk3qL9xT2mVbQ0aa".into()),
             x: vec![("hero-test".into(), 1)],
             c: "pa".into(),
@@ -292,9 +372,43 @@ mod tests {
             "i=1&e=2&bid=short&c=p",
             "i=1&e=2&x=a~1|a~2&c=p",
             "i=1&e=2&x=a~1|b~1|c~1|d~1|e~1&c=p",
+            "i=1&e=2&d=usage~80&ind=x&c=p",
+            "i=1&e=2&d=b~1|a~1&c=p",
+            "i=1&e=2&d=a~1|a~2&c=p",
+            "i=1&e=2&d=Usage~80&c=p",
+            "i=1&e=2&d=1st~80&c=p",
+            "i=1&e=2&d=usage&c=p",
+            "i=1&e=2&d=usage~&c=p",
+            "i=1&e=2&s=b|a&c=p",
+            "i=1&e=2&s=a|a&c=p",
+            "i=1&e=2&s=&c=p",
+            "i=1&e=2&s=a|b|c|d|e|f|g|h|i&c=p",
+            "i=1&e=2&bid=abcdefgh&s=a&c=p",
         ] {
             assert!(Profile::decode(bad).is_err(), "{bad} must be refused");
         }
+    }
+
+    #[test]
+    fn site_dimensions_and_segments_round_trip_in_canonical_order() {
+        let profile = Profile {
+            d: vec![
+                ("renewal".into(), "due-14d".into()),
+                ("usage_pct".into(), "80".into()),
+            ],
+            s: vec!["expansion-ready".into(), "power-users".into()],
+            ..full()
+        };
+        let text = profile.encode();
+        assert!(
+            text.contains("&stage=lead&d=renewal~due-14d|usage_pct~80&s=expansion-ready|power-users&bid=")
+        );
+        assert_eq!(Profile::decode(&text).unwrap(), profile);
+        let unsorted = Profile {
+            s: vec!["b".into(), "a".into()],
+            ..full()
+        };
+        assert_eq!(unsorted.validate().unwrap_err().field, "s");
     }
 
     #[test]
