@@ -19,6 +19,8 @@ const TAG = 'tailor-block';
 const SENTINEL = 'data-tailor-fallback';
 /** The endpoint's limit: at most this many blocks per request. */
 const MAX_BLOCKS = 16;
+/** A block name the edge knows (docs/markers.md); the endpoint refuses a request naming any other. */
+const BLOCK_NAME = /^[a-z0-9_-]{1,64}$/;
 
 const settings = { endpoint: '/__tailor/fragments', timeoutMs: 1500 };
 
@@ -96,6 +98,12 @@ const batches = new Map();
  * cancel function (unmount): `onDone` is then never called.
  */
 function askFragment(name, path, timeoutMs, onDone) {
+  if (!BLOCK_NAME.test(name)) {
+    // Never a block: keep the fallback, and keep the others' request valid.
+    let cancelled = false;
+    queueMicrotask(() => { if (!cancelled) onDone(null); });
+    return () => { cancelled = true; };
+  }
   const endpoint = settings.endpoint;
   const key = `${endpoint}\n${path}`;
   let batch = batches.get(key);

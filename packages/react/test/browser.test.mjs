@@ -57,12 +57,24 @@ test('a client-side navigation asks once for both blocks, fills the one the edge
   await page.waitForFunction(() => !document.querySelector('[data-tailor-pending]'));
   assert.equal(await page.locator('tailor-block[name=cta]').innerHTML(), EDGE_CTA);
   assert.equal(await page.locator('tailor-block[name=plan] #plan-default').textContent(), 'Plans for everyone');
+  assert.equal(await page.locator('#invalid-default').count(), 1, 'an invalid name keeps its fallback…');
   assert.equal(edge.fragmentRequests.length, 1, 'one request for the two blocks (StrictMode mounts them twice)');
   const [request] = edge.fragmentRequests;
   assert.equal(request.path, '/pricing');
-  assert.deepEqual(request.blocks.sort(), ['cta', 'plan']);
+  assert.deepEqual(request.blocks.sort(), ['cta', 'plan'], '…and is not sent (the endpoint would refuse the request)');
   assert.match(request.cookie, /visitor=v1/, 'same-origin credentials');
   assert.equal(await page.locator('tailor-block[name=hero]').innerHTML(), EDGE_HERO, 'the hydrated hero is untouched');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('twenty blocks mounted together: two requests (16 + 4), every block filled', { timeout: 30_000 }, async () => {
+  const page = await open('/');
+  edge.fragmentRequests.length = 0;
+  await page.evaluate(() => window.__navigate('/many'));
+  await page.waitForFunction(() => document.querySelectorAll('tailor-block b.filled').length === 20);
+  assert.deepEqual(edge.fragmentRequests.map((r) => r.blocks.length).sort((a, b) => b - a), [16, 4]);
+  assert.equal(new Set(edge.fragmentRequests.flatMap((r) => r.blocks)).size, 20);
   assert.deepEqual(page.problems, []);
   await page.close();
 });

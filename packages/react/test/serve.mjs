@@ -53,7 +53,7 @@ async function bundle(entry, platform) {
 /**
  * Starts the fake edge: GET /<route> (server-rendered; the hero replaced as
  * the edge would), /client.js, /__tailor/fragments (records each request in
- * `fragmentRequests`; path /pricing answers `cta` after 300 ms, /slow after
+ * `fragmentRequests`; path /pricing answers `cta` after 300 ms, /many every block, /slow after
  * 3 s, /broken with 500, /offline by closing the connection).
  */
 export async function startEdge() {
@@ -81,6 +81,7 @@ export async function startEdge() {
       await sleep(path === '/slow' ? 3000 : 300);
       const blocks = {};
       if (url.searchParams.getAll('block').includes('cta')) blocks.cta = { variant: 'demo', html: EDGE_CTA };
+      if (path === '/many') for (const name of url.searchParams.getAll('block')) blocks[name] = { variant: 'v', html: `<b class="filled">${name}</b>` };
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'private, no-store' });
       return res.end(JSON.stringify({ path, blocks }));
     }
