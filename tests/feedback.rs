@@ -10,7 +10,7 @@
 
 use futures_executor::block_on;
 use tailor_edge::catalog::source::Bundle;
-use tailor_edge::events::tally::DAY_MS;
+use tailor_edge::events::tally::{Exposures, DAY_MS};
 use tailor_edge::feedback::{tick, Batch, CountStore, MemoryCountStore};
 use tailor_edge::platform::fakes::MemoryKv;
 use tailor_edge::publish::live_manifest;
@@ -35,7 +35,7 @@ fn page_events(tag: &str, variant: &str, exposures: usize, conversions: usize, t
 }
 
 fn batch(id: &str, lines: &[String]) -> Batch {
-    Batch::from_messages(id.into(), lines.iter().map(String::as_str))
+    Batch::from_messages(id.into(), lines.iter().map(String::as_str), Exposures::Served)
 }
 
 fn loop_kv() -> MemoryKv {

@@ -34,6 +34,7 @@ impl Site {
                 max_body_bytes: 64 * 1024,
                 retain: 3,
                 loop_window_days: 14,
+                loop_exposures: Default::default(),
             },
             next_id: std::cell::Cell::new(0),
         }

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use tailor_edge::events::report::{
     render_html, render_text, report, ExperimentSpec, PublishRun, Report, ReportOptions,
 };
-use tailor_edge::events::tally::{Counts, DayWindow, Row, Seen, Tallies, TallyKey, DAY_MS};
+use tailor_edge::events::tally::{Counts, DayWindow, Exposures, Row, Seen, Tallies, TallyKey, DAY_MS};
 use tailor_edge::events::{ndjson, Event};
 use tailor_edge::platform::fakes::splitmix64;
 
@@ -90,7 +90,7 @@ impl Events {
 
     fn report(&self, experiments: &[ExperimentSpec]) -> Report {
         let text = ndjson(&self.events);
-        let tallies = Tallies::from_lines(text.lines(), &mut Seen::default());
+        let tallies = Tallies::from_lines(text.lines(), &mut Seen::default(), Exposures::Served);
         report(&tallies.to_rows(), experiments, &ReportOptions::default())
     }
 }
@@ -230,7 +230,7 @@ fn the_window_keeps_the_last_days_and_the_loop_latency_is_the_latest_runs() {
     let mut events = Events::default();
     events.visitors(&mut rng, 30, 0.1, "offer", "bold", "rule", None);
     let text = ndjson(&events.events);
-    let rows = Tallies::from_lines(text.lines(), &mut Seen::default()).to_rows();
+    let rows = Tallies::from_lines(text.lines(), &mut Seen::default(), Exposures::Served).to_rows();
     let options = ReportOptions {
         window: Some(DayWindow::ending_at((DAY0 + 2) * DAY_MS, 1)),
         runs: vec![

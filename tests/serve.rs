@@ -398,3 +398,130 @@ fn an_ofrep_evaluation_sends_an_exposure_per_flag_evaluated_marked_with_its_chan
         "a visitor without an id sends none"
     );
 }
+
+fn fragments(world: &World, cookie: &str, query: &str) -> tailor_edge::http::Response {
+    world.call(
+        &with_cookie(get(&format!("/__tailor/fragments?{query}")), cookie),
+        None,
+    )
+}
+
+#[test]
+fn a_client_navigation_gets_the_blocks_a_page_load_would_fill_and_counts_them_like_a_page() {
+    let world = demo();
+    let visitor = new_visitor(&world);
+    let page = world.prepare_for(&with_cookie(get("/docs/"), &visitor));
+    let answer = fragments(&world, &visitor, "path=%2Fdocs%2F&block=cta&block=nope");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("cache-control"), Some("private, no-store"));
+    let body = json(&answer);
+    assert_eq!(body["path"], "/docs/");
+    let blocks = body["blocks"].as_object().unwrap();
+    assert_eq!(
+        blocks.keys().collect::<Vec<_>>(),
+        ["cta"],
+        "an unknown block is absent"
+    );
+    let fill = page.plan.fill_for(Some("cta")).unwrap();
+    assert_eq!(
+        (blocks["cta"]["variant"].as_str(), blocks["cta"]["html"].as_str()),
+        (Some(fill.variant.as_str()), Some(fill.html.as_ref()))
+    );
+    world.finish_background();
+    let events = world.platform.events.as_ref().unwrap().events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        (
+            &events[0]["kind"],
+            &events[0]["channel"],
+            &events[0]["block"],
+            &events[0]["path"]
+        ),
+        (
+            &"exposure".into(),
+            &"fragment".into(),
+            &"cta".into(),
+            &"/docs/".into()
+        )
+    );
+
+    // The ledger was kept before the answer: a sighting and a click credit the variant served.
+    let seen = r#"{"type":"seen","block":"cta","path":"/docs/"}"#;
+    assert_eq!(
+        beacon(&world, &visitor, seen).header("server-timing"),
+        Some(r#"beacon;desc="credited 1""#)
+    );
+    assert_eq!(
+        beacon(&world, &visitor, seen).header("server-timing"),
+        Some(r#"beacon;desc="credited 0""#),
+        "one sighting per block and page view"
+    );
+    let click = r#"{"type":"click","block":"cta","path":"/docs/"}"#;
+    assert_eq!(
+        beacon(&world, &visitor, click).header("server-timing"),
+        Some(r#"beacon;desc="credited 1""#)
+    );
+    world.finish_background();
+    let kinds: Vec<String> = world
+        .platform
+        .events
+        .as_ref()
+        .unwrap()
+        .events()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["kind"].as_str().unwrap(),
+                e["variant"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            format!("exposure:{}", fill.variant),
+            format!("seen:{}", fill.variant),
+            format!("conversion:{}", fill.variant)
+        ]
+    );
+}
+
+#[test]
+fn fragments_for_a_bot_or_a_page_the_catalog_does_not_cover_are_what_a_page_load_would_show() {
+    let world = demo();
+    let mut bot = get("/__tailor/fragments?path=/&block=hero");
+    bot.user_agent = Some("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)".into());
+    let answer = world.call(&bot, None);
+    let hero = &json(&answer)["blocks"]["hero"];
+    let mut page_req = get("/");
+    page_req.user_agent = bot.user_agent.clone();
+    let page = world.prepare_for(&page_req);
+    assert_eq!(
+        hero["variant"].as_str(),
+        page.plan.fill_for(Some("hero")).map(|f| f.variant.as_str())
+    );
+    world.finish_background();
+    assert!(
+        world.platform.events.as_ref().unwrap().events().is_empty(),
+        "nothing counted for a bot"
+    );
+    let uncovered = fragments(&world, "", "path=/__not-covered/x.html&block=hero");
+    assert_eq!(
+        (
+            uncovered.status,
+            json(&uncovered)["blocks"].as_object().map(|b| b.len())
+        ),
+        (200, Some(0))
+    );
+}
+
+#[test]
+fn a_fragments_request_without_a_page_or_a_valid_block_is_refused_with_the_rule_it_broke() {
+    let world = demo();
+    for query in ["block=hero", "path=/", "path=/&block=<script>"] {
+        let answer = fragments(&world, "", query);
+        assert_eq!(answer.status, 400, "{query}");
+        assert!(!answer.body.contains("<script>"));
+    }
+}

@@ -76,7 +76,7 @@ fn reason_json(decision: &Decision, catalog: Option<&CompiledCatalog>) -> Value 
 
 /// `path` when it is made of URL path characters only (letters, digits,
 /// `/ - . _ ~`): only such a path is named back to the caller.
-fn plain_path(path: &str) -> Option<&str> {
+pub fn plain_path(path: &str) -> Option<&str> {
     path.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b))
         .then_some(path)

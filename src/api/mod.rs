@@ -7,7 +7,7 @@ mod decide;
 mod preview;
 mod why;
 
-pub use decide::{decide_json, explain};
+pub use decide::{decide_json, explain, plain_path};
 pub use preview::{
     gallery_json, preview_page, preview_script, set_forced, set_preview_profile, start_session,
 };

@@ -31,7 +31,7 @@ use tailor_edge::events::aggregate::{aggregate, apply_to_source, Stats};
 use tailor_edge::events::report::{
     render_html, render_text, report, ExperimentSpec, PublishRun, ReportOptions,
 };
-use tailor_edge::events::tally::{DayWindow, Seen, Tallies};
+use tailor_edge::events::tally::{DayWindow, Exposures, Seen, Tallies};
 use tailor_edge::platform::fakes::{ManualClock, MemoryKv, MemoryPlatform, MemoryResponse, NeverTimer};
 use tailor_edge::platform::Clock;
 use tailor_edge::profile::{sign, verify, Profile, ProfileSettings, Rejection};
@@ -113,6 +113,10 @@ enum StatsCommand {
         /// posteriors follow drift; all events when absent.
         #[arg(long, value_name = "DAYS")]
         window_days: Option<u32>,
+        /// Which exposures count: `served` (what the edge put in pages) or
+        /// `seen` (what the page's reporter saw on screen).
+        #[arg(long, default_value = "served", value_parser = parse_exposures)]
+        exposures: Exposures,
     },
     /// Reports on events (NDJSON): personalized traffic's lift over the
     /// holdout and the default per block and segment, the experiments'
@@ -137,6 +141,9 @@ enum StatsCommand {
         /// query on `tailor_runs`), for its latency.
         #[arg(long, value_name = "FILE")]
         runs: Option<PathBuf>,
+        /// Which exposures count: `served` or `seen` (as for `aggregate`).
+        #[arg(long, default_value = "served", value_parser = parse_exposures)]
+        exposures: Exposures,
     },
 }
 
@@ -331,12 +338,13 @@ fn with_stats(source: &str, stats_file: &Path) -> Result<String, String> {
 }
 
 fn stats_command(command: StatsCommand) -> Result<(), String> {
-    let (events, out, window_days) = match command {
+    let (events, out, window_days, exposures) = match command {
         StatsCommand::Aggregate {
             events,
             out,
             window_days,
-        } => (events, out, window_days),
+            exposures,
+        } => (events, out, window_days, exposures),
         StatsCommand::Report {
             events,
             catalog,
@@ -344,6 +352,7 @@ fn stats_command(command: StatsCommand) -> Result<(), String> {
             html,
             window_days,
             runs,
+            exposures,
         } => {
             return stats_report(
                 &events,
@@ -352,12 +361,13 @@ fn stats_command(command: StatsCommand) -> Result<(), String> {
                 html.as_deref(),
                 window_days,
                 runs.as_deref(),
+                exposures,
             )
         }
     };
     let text = read_events(&events)?;
     let window = window_days.map(|days| DayWindow::ending_at(SystemClock.now_unix_ms(), days));
-    let stats = aggregate(text.lines(), window);
+    let stats = aggregate(text.lines(), window, exposures);
     let json = serde_json::to_string_pretty(&stats).map_err(|e| e.to_string())?;
     eprintln!(
         "tailor: {} events, {} duplicates skipped, {} lines skipped",
@@ -370,6 +380,11 @@ fn stats_command(command: StatsCommand) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `--exposures`: `served` or `seen`.
+fn parse_exposures(text: &str) -> Result<Exposures, String> {
+    Exposures::parse(text).ok_or_else(|| format!("`{text}` is not `served` or `seen`"))
 }
 
 /// The events file's text; `-` reads standard input.
@@ -389,9 +404,10 @@ fn stats_report(
     html: Option<&Path>,
     window_days: Option<u32>,
     runs: Option<&Path>,
+    exposures: Exposures,
 ) -> Result<(), String> {
     let text = read_events(events)?;
-    let tallies = Tallies::from_lines(text.lines(), &mut Seen::default());
+    let tallies = Tallies::from_lines(text.lines(), &mut Seen::default(), exposures);
     eprintln!(
         "tailor: {} events, {} duplicates skipped, {} lines skipped",
         tallies.events, tallies.duplicates, tallies.skipped

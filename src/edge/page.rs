@@ -34,7 +34,23 @@ impl<P: Platform> Edge<'_, P> {
     /// observe it) and resolves the fragments, all within the budget
     /// counted from `started_ms`.
     pub async fn prepare(&self, req: &Request, started_ms: f64) -> Prepared {
-        let mut decided = self.decide(req, req.path(), Visit::Record, started_ms).await;
+        self.prepare_blocks(req, req.path(), None, started_ms).await
+    }
+
+    /// As [`Edge::prepare`], for the page at `path`, and for `blocks` only
+    /// when given (a client navigation asks for the blocks it mounts):
+    /// the others are neither decided into the plan nor read.
+    pub async fn prepare_blocks(
+        &self,
+        req: &Request,
+        path: &str,
+        blocks: Option<&[String]>,
+        started_ms: f64,
+    ) -> Prepared {
+        let mut decided = self.decide(req, path, Visit::Record, started_ms).await;
+        if let Some(blocks) = blocks {
+            decided.decisions.retain(|d| blocks.contains(&d.block));
+        }
         let plan = if decided.outcome == Outcome::Personalize {
             let deadline = Deadline::new(started_ms, self.config.budget_ms);
             let mut timing = std::mem::take(&mut decided.timing);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::tally::{self, bandit_counts, DayWindow, Seen, Tallies, BANDIT_REASONS};
+use super::tally::{self, bandit_counts, DayWindow, Exposures, Seen, Tallies, BANDIT_REASONS};
 
 /// Counts and the Beta posterior of one variant.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -55,7 +55,7 @@ pub struct Stats {
     /// Events skipped as duplicates (an `event_id` already counted).
     #[serde(default)]
     pub duplicates: u64,
-    /// Lines skipped (not an event).
+    /// Lines skipped (not an event, or an exposure of the stage not counted).
     pub skipped: u64,
     /// By block: the bandit's counts (what the bandit or exploration chose).
     pub blocks: BTreeMap<String, BlockStats>,
@@ -63,10 +63,14 @@ pub struct Stats {
 
 /// Aggregates NDJSON lines of [`Event`](super::Event)s into the bandits'
 /// posteriors: each event id counted once, only [`BANDIT_REASONS`], within
-/// `window` when given. Lines that are not events are counted as skipped,
-/// never fatal.
-pub fn aggregate<'a>(lines: impl IntoIterator<Item = &'a str>, window: Option<DayWindow>) -> Stats {
-    let tallies = Tallies::from_lines(lines, &mut Seen::default());
+/// `window` when given, with the exposures `counting` says. Lines that are
+/// not events are counted as skipped, never fatal.
+pub fn aggregate<'a>(
+    lines: impl IntoIterator<Item = &'a str>,
+    window: Option<DayWindow>,
+    counting: Exposures,
+) -> Stats {
+    let tallies = Tallies::from_lines(lines, &mut Seen::default(), counting);
     let rows = tallies.to_rows();
     let mut stats = Stats {
         schema: 2,
@@ -160,7 +164,7 @@ mod tests {
         }
         lines.push(line("exposure", "calm", "fintech"));
         lines.push("not json".to_owned());
-        let stats = aggregate(lines.iter().map(String::as_str), None);
+        let stats = aggregate(lines.iter().map(String::as_str), None, Exposures::Served);
         let bold = &stats.blocks["offer"].variants["bold"];
         assert_eq!(
             (bold.exposures, bold.conversions, bold.alpha, bold.beta),
@@ -176,7 +180,7 @@ mod tests {
 
     #[test]
     fn posteriors_are_written_into_blocks_that_declare_a_bandit() {
-        let stats = aggregate([line("exposure", "bold", "x").as_str()], None);
+        let stats = aggregate([line("exposure", "bold", "x").as_str()], None, Exposures::Served);
         let mut source = serde_json::json!({ "site": "demo", "blocks": {
             "offer": { "default": "control", "bandit": { "arms": {}, "period_hours": 1 },
                        "variants": [ { "id": "control" }, { "id": "bold" } ] },

@@ -30,6 +30,9 @@ pub fn key(site: &str, id: &str, path: &str) -> String {
 pub struct Ledger {
     /// One per block filled (ids stripped: a conversion is a new event).
     pub served: Vec<Event>,
+    /// Blocks of this page view already reported seen: one sighting each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen: Vec<String>,
 }
 
 impl Ledger {
@@ -43,6 +46,7 @@ impl Ledger {
                     ..e.clone()
                 })
                 .collect(),
+            seen: Vec::new(),
         }
     }
 
@@ -58,13 +62,35 @@ impl Ledger {
         serde_json::from_str(text).ok()
     }
 
+    /// The `seen` event a sighting beacon means: its block's exposure as
+    /// served, once per page view (the ledger remembers it: keep the ledger
+    /// again after `Some`); `None` for a block not served here or already seen.
+    pub fn sighting(&mut self, beacon: &Beacon, now_ms: u64) -> Option<Event> {
+        let block = beacon.block.as_deref().filter(|_| beacon.kind == "seen")?;
+        if self.seen.iter().any(|b| b == block) {
+            return None;
+        }
+        let served = self
+            .served
+            .iter()
+            .find(|e| e.path == beacon.path && e.block == block)?;
+        self.seen.push(block.to_owned());
+        Some(Event {
+            kind: "seen".to_owned(),
+            event_id: None,
+            ts_ms: now_ms,
+            ..served.clone()
+        })
+    }
+
     /// The conversions `beacon` means: a `click` credits its block, a `goal`
     /// its block or, without one, every block served — each only if this
     /// ledger has it, with the variant, reason and catalog version served.
     pub fn conversions(&self, beacon: &Beacon, now_ms: u64) -> Vec<Event> {
         let goal = match beacon.kind.as_str() {
             "click" => "click".to_owned(),
-            _ => beacon.goal.clone().unwrap_or_default(),
+            "goal" => beacon.goal.clone().unwrap_or_default(),
+            _ => return Vec::new(),
         };
         self.served
             .iter()
@@ -109,8 +135,10 @@ mod tests {
     }
 
     fn ledger() -> Ledger {
-        Ledger::parse(&Ledger::of(&[exposure("cta", "developer")]).to_json())
-            .unwrap_or(Ledger { served: vec![] })
+        Ledger::parse(&Ledger::of(&[exposure("cta", "developer")]).to_json()).unwrap_or(Ledger {
+            served: vec![],
+            seen: vec![],
+        })
     }
 
     #[test]
@@ -142,6 +170,29 @@ mod tests {
             Some("signup")
         );
         assert_eq!(Ledger::parse("{not json"), None);
+    }
+
+    #[test]
+    fn a_served_block_is_seen_once_per_page_view_and_a_sighting_is_no_conversion() {
+        let beacon = parse_beacon(r#"{"type":"seen","block":"cta","path":"/docs/"}"#).unwrap();
+        let mut ledger = ledger();
+        assert!(ledger.conversions(&beacon, 9).is_empty());
+        let seen = ledger.sighting(&beacon, 9).map(|e| (e.kind, e.variant, e.ts_ms));
+        assert_eq!(seen, Some(("seen".to_owned(), "developer".to_owned(), 9)));
+        let kept = Ledger::parse(&ledger.to_json()).unwrap();
+        assert_eq!(
+            kept.clone().sighting(&beacon, 10),
+            None,
+            "a replayed sighting counts nothing"
+        );
+        let other = parse_beacon(r#"{"type":"seen","block":"hero","path":"/docs/"}"#).unwrap();
+        assert_eq!(
+            kept.clone().sighting(&other, 10),
+            None,
+            "hero was not served on /docs/"
+        );
+        let click = parse_beacon(r#"{"type":"click","block":"cta","path":"/docs/"}"#).unwrap();
+        assert_eq!(kept.clone().sighting(&click, 10), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The feedback loop's raw material: exposure events (a visitor was shown a
-//! personalized block) and conversion events (a click on a personalized
-//! block, or a goal), sent after the response to the origin's events
+//! The feedback loop's raw material: exposure events (a visitor was served a
+//! personalized block), seen events (the page's reporter saw that block
+//! rendered and visible) and conversion events (a click on a personalized
+//! block, or a goal), sent after the response to the events Queue or
 //! endpoint as NDJSON. See `docs/events.md`.
 //!
 //! Events carry segment labels and a pseudonymous bucketing id, never
@@ -38,7 +39,8 @@ pub struct Event {
     /// before ids existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
-    /// Where the decision was delivered: `page` (absent: the page) or `ofrep`.
+    /// Where the decision was delivered: the page (absent), `fragment` (a
+    /// client navigation's `/__tailor/fragments`) or `ofrep`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
     /// When, Unix milliseconds.
@@ -127,6 +129,15 @@ impl PendingExposures {
         }
     }
 
+    /// The same exposures, marked as delivered through `channel` (a client
+    /// navigation's `fragment`s).
+    pub fn on_channel(mut self, channel: &str) -> Self {
+        for event in &mut self.events {
+            event.channel = Some(channel.to_owned());
+        }
+        self
+    }
+
     /// Whether there is nothing to send whatever the rewriter fills.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
@@ -182,10 +193,12 @@ pub fn trackable_id(visitor: &Visitor) -> Option<&str> {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Beacon {
-    /// `click` (on a personalized block) or `goal`.
+    /// `click` (on a personalized block), `goal`, or `seen` (the block is
+    /// rendered and visible: the reporter confirms an exposure).
     #[serde(rename = "type")]
     pub kind: String,
-    /// The block clicked (`click`), or the only block to credit (`goal`).
+    /// The block clicked (`click`) or seen (`seen`), or the only block to
+    /// credit (`goal`).
     #[serde(default)]
     pub block: Option<String>,
     /// The goal's name (`goal`).
@@ -216,11 +229,11 @@ pub fn parse_beacon(body: &str) -> Result<Beacon, BeaconError> {
         .map_err(|_| BeaconError::Malformed("a JSON object with `type`, `path` and `block` or `goal`"))?;
     let bad = |what: &'static str| Err(BeaconError::Malformed(what));
     match (beacon.kind.as_str(), &beacon.block, &beacon.goal) {
-        ("click", Some(block), None) if is_valid_id(block) => {}
+        ("click" | "seen", Some(block), None) if is_valid_id(block) => {}
         ("goal", block, Some(goal)) if is_valid_id(goal) && block.as_deref().is_none_or(is_valid_id) => {}
-        ("click", _, _) => return bad("a click names a valid `block` and no `goal`"),
+        ("click" | "seen", _, _) => return bad("a click or a sighting names a valid `block` and no `goal`"),
         ("goal", _, _) => return bad("a goal names a valid `goal`"),
-        _ => return bad("`type` is `click` or `goal`"),
+        _ => return bad("`type` is `click`, `goal` or `seen`"),
     }
     if !beacon.path.starts_with('/') || beacon.path.len() > 1024 {
         return bad("`path` is an absolute path");
@@ -292,6 +305,7 @@ mod tests {
     fn beacons_are_validated_strictly() {
         assert!(parse_beacon(r#"{"type":"click","block":"cta","path":"/"}"#).is_ok());
         assert!(parse_beacon(r#"{"type":"goal","goal":"signup","path":"/pricing"}"#).is_ok());
+        assert!(parse_beacon(r#"{"type":"seen","block":"hero","path":"/"}"#).is_ok());
         for bad in [
             "",
             "{}",
@@ -301,6 +315,8 @@ mod tests {
             r#"{"type":"view","block":"cta","path":"/"}"#,
             r#"{"type":"click","block":"cta","path":"/","extra":1}"#,
             r#"{"type":"goal","path":"/"}"#,
+            r#"{"type":"seen","path":"/"}"#,
+            r#"{"type":"seen","block":"hero","goal":"x","path":"/"}"#,
         ] {
             assert!(
                 matches!(parse_beacon(bad), Err(BeaconError::Malformed(_))),

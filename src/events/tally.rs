@@ -23,6 +23,42 @@ pub const DAY_MS: u64 = 86_400_000;
 /// credit a variant with the traffic a rule sent it.
 pub const BANDIT_REASONS: [&str; 2] = ["bandit", "exploration"];
 
+/// Which exposures a site counts (`TAILOR_LOOP_EXPOSURES`, `--exposures`):
+/// every block the edge served, or only those the page's reporter saw
+/// rendered and visible (`seen` events, `docs/events.md`). Conversions
+/// count either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Exposures {
+    /// `exposure` events: what the edge put in the page (the default: needs
+    /// no script on the page).
+    #[default]
+    Served,
+    /// `seen` events: what stayed on screen (needs `/__tailor/events.js`).
+    Seen,
+}
+
+impl Exposures {
+    /// Reads `served` or `seen`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "served" => Some(Self::Served),
+            "seen" => Some(Self::Seen),
+            _ => None,
+        }
+    }
+
+    /// How an event of `kind` is counted: `Some(false)` as an exposure,
+    /// `Some(true)` as a conversion, `None` not at all.
+    pub fn counts(self, kind: &str) -> Option<bool> {
+        match (self, kind) {
+            (_, "conversion") => Some(true),
+            (Self::Served, "exposure") | (Self::Seen, "seen") => Some(false),
+            _ => None,
+        }
+    }
+}
+
 /// What one row counts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TallyKey {
@@ -89,13 +125,16 @@ pub struct Row {
 /// Counted events by key, with what was not counted.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tallies {
+    /// Which exposures are counted.
+    pub counting: Exposures,
     /// The rows.
     pub rows: BTreeMap<TallyKey, Counts>,
     /// Events counted.
     pub events: u64,
     /// Events skipped because their id was already counted.
     pub duplicates: u64,
-    /// Lines that were not events (or not an exposure or conversion).
+    /// Lines that were not counted: not events, or not a kind counted
+    /// (the exposures of the stage not counted among them).
     pub skipped: u64,
 }
 
@@ -117,13 +156,9 @@ impl Seen {
 impl Tallies {
     /// Counts `event` unless `seen` has its id; returns whether it counted.
     pub fn add(&mut self, event: &Event, seen: &mut Seen) -> bool {
-        let conversion = match event.kind.as_str() {
-            "exposure" => false,
-            "conversion" => true,
-            _ => {
-                self.skipped += 1;
-                return false;
-            }
+        let Some(conversion) = self.counting.counts(&event.kind) else {
+            self.skipped += 1;
+            return false;
         };
         if !seen.first(event) {
             self.duplicates += 1;
@@ -142,8 +177,15 @@ impl Tallies {
 
     /// Counts NDJSON lines of events; a line that is not an event is
     /// counted as skipped, never fatal.
-    pub fn from_lines<'a>(lines: impl IntoIterator<Item = &'a str>, seen: &mut Seen) -> Self {
-        let mut tallies = Self::default();
+    pub fn from_lines<'a>(
+        lines: impl IntoIterator<Item = &'a str>,
+        seen: &mut Seen,
+        counting: Exposures,
+    ) -> Self {
+        let mut tallies = Self {
+            counting,
+            ..Self::default()
+        };
         for line in lines.into_iter().map(str::trim).filter(|l| !l.is_empty()) {
             match serde_json::from_str::<Event>(line) {
                 Ok(event) => {
@@ -289,6 +331,34 @@ mod tests {
             tallies.rows.keys().next().map(|k| k.segment.as_str()),
             Some("industry=x&role=cto")
         );
+    }
+
+    #[test]
+    fn a_site_that_counts_seen_exposures_counts_only_those_and_conversions() {
+        let events = [
+            event("exposure", Some("served"), "bandit", 1),
+            event("seen", Some("seen"), "bandit", 2),
+            event("seen", Some("seen-again"), "bandit", 2),
+            event("conversion", Some("click"), "bandit", 3),
+        ];
+        let count = |counting: Exposures| {
+            let (mut tallies, mut seen) = (
+                Tallies {
+                    counting,
+                    ..Tallies::default()
+                },
+                Seen::default(),
+            );
+            for e in &events {
+                tallies.add(e, &mut seen);
+            }
+            let counts = tallies.rows.values().next().copied().unwrap_or_default();
+            (counts.exposures, counts.conversions, tallies.skipped)
+        };
+        assert_eq!(count(Exposures::Served), (1, 1, 2));
+        assert_eq!(count(Exposures::Seen), (2, 1, 1));
+        assert_eq!(Exposures::parse("seen"), Some(Exposures::Seen));
+        assert_eq!(Exposures::parse("visible"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::events::tally::{day_of, segment_label};
+use crate::events::tally::{day_of, segment_label, Exposures};
 use crate::events::Event;
 
 /// Events of one delivery, each id once.
@@ -56,8 +56,13 @@ struct Compact<'a> {
 
 impl Batch {
     /// The events of `messages` (NDJSON each), with delivery id `id`.
-    /// Only exposures and conversions with an `event_id` count.
-    pub fn from_messages<'a>(id: String, messages: impl IntoIterator<Item = &'a str>) -> Self {
+    /// Only events with an `event_id` that `counting` counts are kept; a
+    /// counted `seen` event becomes an `exposure` (the store counts two kinds).
+    pub fn from_messages<'a>(
+        id: String,
+        messages: impl IntoIterator<Item = &'a str>,
+        counting: Exposures,
+    ) -> Self {
         let mut seen = HashSet::new();
         let mut batch = Self {
             id,
@@ -70,7 +75,10 @@ impl Batch {
             let mut events = Vec::new();
             for line in message.lines().map(str::trim).filter(|l| !l.is_empty()) {
                 match serde_json::from_str::<Event>(line) {
-                    Ok(e) if e.event_id.is_some() && matches!(e.kind.as_str(), "exposure" | "conversion") => {
+                    Ok(mut e) if e.event_id.is_some() && counting.counts(&e.kind).is_some() => {
+                        if counting.counts(&e.kind) == Some(false) {
+                            e.kind = "exposure".to_owned();
+                        }
                         if seen.insert(e.event_id.clone().unwrap_or_default()) {
                             events.push(e);
                         } else {
@@ -155,7 +163,7 @@ mod tests {
             "not json",
             &line("c", "view"),
         ];
-        let batch = Batch::from_messages("b1".into(), messages);
+        let batch = Batch::from_messages("b1".into(), messages, Exposures::Served);
         assert_eq!((batch.events.len(), batch.duplicates, batch.skipped), (2, 1, 3));
         let compact: serde_json::Value = serde_json::from_str(&batch.compact_json()).unwrap_or_default();
         assert_eq!(compact[0]["d"], 1);
@@ -165,5 +173,14 @@ mod tests {
         assert!(batch.tag() < 1 << 53);
         assert_eq!(compact[0]["s"], "role=cto");
         assert_eq!(batch.newest_ms(), 86_400_001);
+    }
+
+    #[test]
+    fn a_site_counting_seen_exposures_stores_its_seen_events_as_exposures() {
+        let page = format!("{}\n{}\n", line("a", "exposure"), line("b", "seen"));
+        let batch = Batch::from_messages("b1".into(), [page.as_str()], Exposures::Seen);
+        let kinds: Vec<&str> = batch.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!((kinds, batch.skipped), (vec!["exposure"], 1));
+        assert_eq!(batch.events[0].event_id.as_deref(), Some("b"));
     }
 }

@@ -20,6 +20,7 @@ use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::catalog::source::{Bundle, SourceRules};
 use crate::catalog::{is_valid_id, pending_key, push_request_key, sha256_hex, ValidationError};
 use crate::config::ConfigWarning;
+use crate::events::tally::Exposures;
 use crate::fragments::generate::generated_key;
 use crate::http::Response;
 use crate::platform::GenerateRequest;
@@ -135,6 +136,8 @@ pub struct PublishConfig {
     pub retain: usize,
     /// Days of counts the loop's posteriors are made of.
     pub loop_window_days: u32,
+    /// Which exposures the loop counts (`served` or `seen`).
+    pub loop_exposures: Exposures,
 }
 
 /// Every var [`PublishConfig::from_vars`] reads.
@@ -144,6 +147,7 @@ pub const PUBLISH_VARS: &[&str] = &[
     "TAILOR_PUBLISH_MAX_BYTES",
     "TAILOR_PUBLISH_RETAIN",
     "TAILOR_LOOP_WINDOW_DAYS",
+    "TAILOR_LOOP_EXPOSURES",
 ];
 
 impl PublishConfig {
@@ -191,6 +195,16 @@ impl PublishConfig {
             1..=90,
             super::DEFAULT_LOOP_WINDOW_DAYS as usize,
         ) as u32;
+        let loop_exposures = match var("TAILOR_LOOP_EXPOSURES") {
+            None => Exposures::Served,
+            Some(text) => Exposures::parse(&text).unwrap_or_else(|| {
+                warnings.push(warn(
+                    "TAILOR_LOOP_EXPOSURES",
+                    "must be `served` or `seen`; served exposures are counted".into(),
+                ));
+                Exposures::Served
+            }),
+        };
         (
             Self {
                 site,
@@ -198,6 +212,7 @@ impl PublishConfig {
                 max_body_bytes,
                 retain,
                 loop_window_days,
+                loop_exposures,
             },
             warnings,
         )

@@ -26,7 +26,5 @@ pub use handler::{
     DEFAULT_MAX_BODY_BYTES, PUBLISH_VARS,
 };
 
-/// The publish endpoint's path.
-pub const PUBLISH_PATH: &str = "/__tailor/publish";
-/// The rollback endpoint's path.
-pub const ROLLBACK_PATH: &str = "/__tailor/rollback";
+/// The publish and rollback endpoints' paths (the router's: it forwards them here).
+pub use crate::route::{PUBLISH_PATH, ROLLBACK_PATH};

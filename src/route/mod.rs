@@ -22,7 +22,10 @@ mod request;
 
 pub use request::{EdgeContext, Request, DEV_OVERRIDE_HEADERS, REQUEST_HEADERS};
 
-use crate::publish::{PUBLISH_PATH, ROLLBACK_PATH};
+/// The publish endpoint's path (served by the control worker).
+pub const PUBLISH_PATH: &str = "/__tailor/publish";
+/// The rollback endpoint's path (served by the control worker).
+pub const ROLLBACK_PATH: &str = "/__tailor/rollback";
 
 /// The prefix of Tailor's own endpoints.
 pub const API_PREFIX: &str = "/__tailor/";
@@ -84,6 +87,9 @@ pub enum Refusal {
 pub enum Api {
     /// `GET /__tailor/decide?path=…`
     Decide,
+    /// `GET /__tailor/fragments?path=…&block=…`: the blocks' decided HTML,
+    /// for a page the browser changed without loading it (client navigation)
+    Fragments,
     /// `GET /__tailor/why`
     Why,
     /// `POST /__tailor/why` (opt out / back in)
@@ -196,6 +202,7 @@ fn api(method: &str, rest: &str) -> Result<Api, Refusal> {
     let post = method.eq_ignore_ascii_case("POST");
     let (for_get, for_post) = match rest {
         "decide" => (Some(Api::Decide), None),
+        "fragments" => (Some(Api::Fragments), None),
         "why" => (Some(Api::Why), Some(Api::WhyChoice)),
         "preview" => (Some(Api::Preview), None),
         "preview.js" => (Some(Api::PreviewScript), None),

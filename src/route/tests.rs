@@ -41,6 +41,11 @@ fn the_range_header_is_read_only_for_a_page() {
 #[test]
 fn tailor_endpoints_are_matched_by_method_and_path() {
     assert_eq!(page("GET", "/__tailor/decide"), Route::Api(Ok(Api::Decide)));
+    assert_eq!(page("GET", "/__tailor/fragments"), Route::Api(Ok(Api::Fragments)));
+    assert_eq!(
+        page("POST", "/__tailor/fragments"),
+        Route::Api(Err(Refusal::MethodNotAllowed))
+    );
     assert_eq!(page("HEAD", "/__tailor/why"), Route::Api(Ok(Api::Why)));
     assert_eq!(page("POST", "/__tailor/why"), Route::Api(Ok(Api::WhyChoice)));
     assert_eq!(page("POST", "/__tailor/event"), Route::Api(Ok(Api::Beacon)));

@@ -58,6 +58,7 @@ impl<P: Platform> Edge<'_, P> {
         }
         let now = self.now_ms();
         match api {
+            Api::Fragments => self.fragments(req).await,
             Api::Decide => {
                 let path = page_path(req);
                 let decided = self.decide(req, &path, Visit::Read, now).await;
@@ -136,8 +137,9 @@ impl<P: Platform> Edge<'_, P> {
     }
 
     /// `POST /__tailor/event`: a click or a goal, credited to what this
-    /// visitor was served on that path (the served ledger), within a
-    /// per-visitor allowance. Reads no catalog, no fragment.
+    /// visitor was served on that path (the served ledger), or a sighting
+    /// of a served block; within a per-visitor allowance. Reads no catalog,
+    /// no fragment.
     async fn beacon(&self, req: &Request, body: Option<String>) -> Response {
         let Some(body) = body else {
             return Response::error(413, "beacon too large");
@@ -166,18 +168,28 @@ impl<P: Platform> Edge<'_, P> {
             return Response::error(429, "too many beacons from this visitor")
                 .with_header("retry-after", "3".to_owned());
         }
-        let served = self
-            .platform
-            .cache()
-            .get_text(&ledger::key(site, id, &beacon.path))
-            .await;
-        let conversions = served
-            .as_deref()
-            .and_then(Ledger::parse)
-            .map(|ledger| ledger.conversions(&beacon, self.platform.clock().now_unix_ms()))
-            .unwrap_or_default();
-        let credited = conversions.len();
-        self.send_events(conversions);
+        let key = ledger::key(site, id, &beacon.path);
+        let served = self.platform.cache().get_text(&key).await;
+        let Some(mut served) = served.as_deref().and_then(Ledger::parse) else {
+            return answer("credited 0");
+        };
+        let now = self.platform.clock().now_unix_ms();
+        let events = if beacon.kind == "seen" {
+            let sighting = served.sighting(&beacon, now);
+            if sighting.is_some() {
+                // Remembered, so a replayed sighting of this page view counts nothing.
+                let text = served.to_json();
+                self.platform
+                    .cache()
+                    .put_text(&key, &text, ledger::LEDGER_TTL_S)
+                    .await;
+            }
+            sighting.into_iter().collect()
+        } else {
+            served.conversions(&beacon, now)
+        };
+        let credited = events.len();
+        self.send_events(events);
         answer(&format!("credited {credited}"))
     }
 }

@@ -5,6 +5,7 @@
 //! applies the answer.
 
 mod api;
+pub mod fragments;
 mod ofrep;
 
 use std::future::Future;

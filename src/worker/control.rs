@@ -128,7 +128,8 @@ async fn queue(batch: MessageBatch<JsValue>, env: Env, _ctx: Context) -> worker:
     // The page worker sends text; anything else is not ours and is skipped.
     let bodies: Vec<String> = batch.raw_iter().filter_map(|m| m.body().as_string()).collect();
     let id = URL_SAFE_NO_PAD.encode(random_bytes());
-    let events = Batch::from_messages(id, bodies.iter().map(String::as_str));
+    let config = CONFIG.with(|parsed| parsed.get(&env, PUBLISH_VARS, |var| PublishConfig::from_vars(var)));
+    let events = Batch::from_messages(id, bodies.iter().map(String::as_str), config.loop_exposures);
     let Some(store) = D1Store::from_env(&env) else {
         worker::console_error!(
             "tailor control: events arrive but no D1 database is bound as LOOP; retrying later"

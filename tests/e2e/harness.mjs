@@ -14,17 +14,31 @@ const TAILOR = join(ROOT, 'target/debug/tailor');
 const execFileAsync = promisify(execFile);
 const ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
 
-/** A free TCP port on 127.0.0.1. */
-export async function freePort() {
-  return new Promise((ok, fail) => {
+// Ports for wrangler dev are picked below Linux's ephemeral range
+// (32768-60999), where nothing that binds port 0 (workerd's own sockets, the
+// test origins) can be given them, and never twice in one process: workers
+// started side by side each ask for two (HTTP and inspector). Once, in CI, a
+// worker's URL turned out to be a sibling's inspector, whose 404 also answered
+// the start-up probe.
+const handedOut = new Set();
+
+async function canBind(port) {
+  return new Promise((ok) => {
     const server = createServer();
     server.unref();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
+    server.on('error', () => ok(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => ok(true)));
   });
+}
+
+/** A free TCP port on 127.0.0.1, outside the ephemeral range, never one this process handed out before. */
+export async function freePort() {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await canBind(port)) return port;
+  }
 }
 
 /** Runs the project's CLI (`target/debug/tailor`) and returns its stdout; a last object argument is spawn options. */

@@ -1,7 +1,11 @@
-// Tailor's optional click reporter (GET /__tailor/events.js): a click on a
-// link or button inside a personalized block sends the block's name and the
-// page's path. The edge works out which variant the visitor saw; nothing
-// else is sent. Include with <script src="/__tailor/events.js" defer></script>.
+// Tailor's optional reporter (GET /__tailor/events.js). It sends the block's
+// name and the page's path, nothing else; the edge works out which variant
+// the visitor was served there. Include with
+// <script src="/__tailor/events.js" defer></script>.
+//  - click: a link or button inside a personalized block was clicked;
+//  - seen: a block is rendered and at least half visible (once per block and
+//    page view, also for blocks a client-side navigation mounts; a block
+//    marked data-tailor-pending is still being filled and is reported after).
 (() => {
   const send = (body) => {
     const data = JSON.stringify(body);
@@ -16,4 +20,49 @@
   }, { capture: true });
   // For origins: window.tailorGoal('signup') credits every block on the page.
   window.tailorGoal = (goal) => send({ type: 'goal', goal, path: location.pathname });
+
+  if (typeof IntersectionObserver !== 'function') return;
+  let path = location.pathname;
+  let reported = new Set();
+  const visible = new Set();
+  const report = (el) => {
+    if (location.pathname !== path) {
+      path = location.pathname;
+      reported = new Set();
+    }
+    const name = el.getAttribute('name');
+    if (!name || reported.has(name) || el.hasAttribute('data-tailor-pending') || !el.isConnected) return;
+    reported.add(name);
+    send({ type: 'seen', block: name, path });
+  };
+  const watcher = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (entry.isIntersecting) {
+        visible.add(entry.target);
+        report(entry.target);
+      } else {
+        visible.delete(entry.target);
+      }
+    }
+  }, { threshold: 0.5 });
+  const watched = new WeakSet();
+  const watch = (root) => {
+    const blocks = root.matches && root.matches('tailor-block[name]') ? [root] : [];
+    if (root.querySelectorAll) blocks.push(...root.querySelectorAll('tailor-block[name]'));
+    for (const el of blocks) {
+      if (watched.has(el)) continue;
+      watched.add(el);
+      watcher.observe(el);
+    }
+  };
+  watch(document);
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === 'attributes') {
+        if (visible.has(change.target)) report(change.target);
+      } else {
+        for (const node of change.addedNodes) if (node.nodeType === 1) watch(node);
+      }
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-tailor-pending'] });
 })();
