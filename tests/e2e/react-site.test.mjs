@@ -5,16 +5,22 @@
 // header standing in for request.cf.country). After hydration the hero is
 // still the visitor's variant with no hydration error in the console; a
 // client-side navigation (the app's <Link>, no page load) fills the pricing
-// page's block from /__tailor/fragments.
+// page's block from /__tailor/fragments. With the reporter
+// (/__tailor/events.js) on the page, the blocks that stayed on screen are
+// confirmed: the sink gets a `seen` event for the hero and for the block the
+// navigation filled (the visitor's consent granted by the worker's default,
+// so the edge keeps an id and sends events).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startWorker, kvEntries, ROOT } from './harness.mjs';
+import { startSink } from '../../scripts/loop-demo.mjs';
 
 const COUNTRY = { 'x-tailor-dev-cf-country': 'DE' };
-let origin, worker, browser;
+const STATE_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8';
+let origin, sink, worker, browser;
 
 /** examples/react-site/server.mjs on a free port. */
 async function startOrigin() {
@@ -36,9 +42,17 @@ async function startOrigin() {
 
 before(async () => {
   origin = await startOrigin();
+  sink = await startSink();
   worker = await startWorker('react-site', {
     entries: kvEntries('examples/react-site/catalog.json'),
-    vars: { ORIGIN_URL: origin.url, TAILOR_SITE: 'react-site', TAILOR_DEV_OVERRIDES: 'on' },
+    vars: {
+      ORIGIN_URL: origin.url,
+      TAILOR_SITE: 'react-site',
+      TAILOR_DEV_OVERRIDES: 'on',
+      TAILOR_CONSENT_DEFAULT: 'granted',
+      TAILOR_STATE_KEY: STATE_KEY,
+      TAILOR_EVENTS_URL: sink.url,
+    },
   });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -50,6 +64,7 @@ after(async () => {
   await browser?.close();
   worker?.stop();
   origin?.stop();
+  await sink?.stop();
 });
 
 /** A page for a visitor from Germany that records console errors, page errors and fragment requests. */
@@ -76,6 +91,17 @@ async function visitor() {
   return { context, page };
 }
 
+/** Waits until the sink has an event matching `fields`, and returns it. */
+async function sunk(fields, timeoutMs = 10_000) {
+  const matches = (e) => Object.entries(fields).every(([k, v]) => e[k] === v);
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const found = sink.events().find(matches);
+    if (found) return found;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.fail(`no event ${JSON.stringify(fields)} in ${JSON.stringify(sink.events(), null, 1)}`);
+}
+
 const variantIn = (page, block) => page.locator(`tailor-block[name="${block}"] [data-variant]`).getAttribute('data-variant');
 
 test('the edge personalizes the server-rendered page: Germany gets its hero, others the default', { timeout: 30_000 }, async () => {
@@ -96,6 +122,8 @@ test('after hydration the hero is still the visitor\'s variant, untouched, with 
   assert.deepEqual(await page.evaluate(() => window.__heroMutations), [], 'React changed nothing in the hero (no flash)');
   assert.deepEqual(page.problems, [], 'no hydration error, no page error');
   assert.deepEqual(page.fragments, [], 'hydration asks nothing');
+  const seen = await sunk({ kind: 'seen', block: 'hero', path: '/' });
+  assert.equal(seen.variant, 'germany', 'the hero that stayed is confirmed seen');
   await context.close();
 });
 
@@ -114,6 +142,11 @@ test('a client-side navigation to /pricing shows that route\'s personalized bloc
   const asked = new URL(page.fragments[0]);
   assert.equal(asked.searchParams.get('path'), '/pricing');
   assert.deepEqual(asked.searchParams.getAll('block'), ['plan-cta']);
+  const exposure = await sunk({ kind: 'exposure', block: 'plan-cta', path: '/pricing' });
+  assert.equal(exposure.channel, 'fragment');
+  assert.equal(exposure.variant, 'germany');
+  const seen = await sunk({ kind: 'seen', block: 'plan-cta', path: '/pricing' });
+  assert.equal(seen.variant, 'germany', 'the filled block is confirmed seen');
   // The rest of the route is React's as usual.
   await page.click('#billing');
   assert.equal(await page.textContent('#price'), '$490 / year');
