@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test react bench-wasm bench-e2e bench-workerd bench-loop-storage loop-demo vectors schema fuzz-build fuzz bundle e2e bench clean
+.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test react bench-wasm bench-e2e bench-workerd bench-loop-storage loop-demo vectors schema growthbook fuzz-build fuzz bundle deploy-check e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV,
 ## with the control worker beside it (publish with `tailor catalog push --to http://127.0.0.1:8787`).
@@ -15,7 +15,7 @@ dev: setup cli seed .dev.vars control/.dev.vars build-control
 	$(WRANGLER) dev -c wrangler.toml -c control/wrangler.toml --ip 127.0.0.1 --port 8787 --persist-to $(DEV_STATE)
 
 ## test: every test (lint, native, bundle, end to end against wrangler dev).
-test: setup lint unit wasm-test vectors react schema fuzz-build bundle e2e
+test: setup lint unit wasm-test vectors react schema growthbook fuzz-build bundle deploy-check e2e
 	@echo "make test: all passed"
 
 .dev.vars:
@@ -78,6 +78,10 @@ react: setup
 schema: cli
 	TAILOR_BIN=target/debug/tailor node --test tests/schema/
 
+## growthbook: the installed @growthbook/growthbook is 1.8.0, passes cases.json, and gave the verdicts in tests/growthbook/sdk-1.8.json.
+growthbook: setup
+	node --test tests/growthbook/
+
 ## fuzz-build: every cargo-fuzz target builds (running them: `make fuzz`).
 fuzz-build:
 	cargo +nightly fuzz build
@@ -89,9 +93,14 @@ fuzz: fuzz-build
 	  cargo +nightly fuzz run $$target fuzz/corpus/$$target -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096 || exit 1; \
 	done
 
-## bundle: the deployable bundle (wrangler deploy --dry-run) and its wasm size.
+## bundle: the deployable bundles (wrangler deploy --dry-run --env production, both workers) and their wasm sizes.
 bundle: setup
 	bash scripts/bundle-size.sh
+
+## deploy-check: `tailor init` in an empty folder, then `wrangler deploy --dry-run --env production`
+## on what it wrote (both workers; offline, no Cloudflare login).
+deploy-check: cli build
+	bash scripts/deploy-check.sh
 
 e2e: cli build build-fault
 	node --test --test-concurrency=1 tests/e2e/

@@ -1,6 +1,9 @@
 //! GrowthBook's shared SDK test cases (`tests/growthbook/cases.json`, spec
-//! 0.8.0, the file `@growthbook/growthbook` 1.7.0 passes) run against
-//! `tailor_edge::targeting` and `tailor_edge::experiment`.
+//! 0.8.0, the file `@growthbook/growthbook` 1.7.0 passes, and 1.8.0 too) run
+//! against `tailor_edge::targeting` and `tailor_edge::experiment`, then the
+//! differential corpus of what 1.8.0 changed (`tests/growthbook/sdk-1.8.json`:
+//! `$savedGroup`, condition groups, `$elemMatch` on falsy elements), whose
+//! verdicts are the SDK's own (`tests/growthbook/sdk-1.8.mjs`).
 //!
 //! Every case of every section used must pass. Run with `--nocapture` to see
 //! how many cases each section ran.
@@ -17,6 +20,8 @@ use tailor_edge::experiment::{
     choose_variation, get_bucket_ranges, get_equal_weights, hash, in_namespace, BucketRange, Namespace,
 };
 use tailor_edge::targeting::{Condition, NativeRegex, SavedGroups};
+
+const SDK_1_8: &str = include_str!("growthbook/sdk-1.8.json");
 
 fn cases() -> Value {
     serde_json::from_str(include_str!("growthbook/cases.json")).expect("cases.json parses")
@@ -73,8 +78,8 @@ fn eval_condition() {
     for (i, case) in cases.iter().enumerate() {
         let name = case[0].as_str().unwrap();
         let (condition, attributes, expected) = (&case[1], &case[2], case[3].as_bool().unwrap());
-        let groups: SavedGroups = match case.get(4) {
-            Some(groups) => serde_json::from_value(groups.clone()).unwrap(),
+        let groups = match case.get(4) {
+            Some(groups) => SavedGroups::from_json(groups, &NativeRegex).unwrap(),
             None => SavedGroups::new(),
         };
         let got = match Condition::compile(condition, &NativeRegex) {
@@ -207,4 +212,105 @@ fn get_equal_weights_cases() {
         }
     }
     report("getEqualWeights", cases.len(), &failures);
+}
+
+/// What Tailor did with one case of the 1.8 corpus.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Verdict(bool),
+    Refused(&'static str, String),
+}
+
+fn tailor_outcome(case: &Value) -> Outcome {
+    let groups = match SavedGroups::from_json(&case["savedGroups"], &NativeRegex) {
+        Ok(groups) => groups,
+        Err(e) => return Outcome::Refused("groups", e.to_string()),
+    };
+    let condition = match Condition::compile(&case["condition"], &NativeRegex) {
+        Ok(condition) => condition,
+        Err(e) => return Outcome::Refused("condition", e.to_string()),
+    };
+    if let Err(e) = groups.check(&condition) {
+        return Outcome::Refused("reference", e.to_string());
+    }
+    Outcome::Verdict(condition.matches(&case["attributes"], &groups))
+}
+
+/// The SDK 1.8.0 corpus: every case agrees with the SDK's verdict, or is
+/// refused at the stage the corpus names (the documented deliberate
+/// difference), or differs for the reason the corpus gives.
+#[test]
+fn sdk_1_8_corpus() {
+    let corpus: Value = serde_json::from_str(SDK_1_8).unwrap();
+    assert_eq!(corpus["version"], "1.8.0");
+    let cases = corpus["cases"].as_array().unwrap();
+    let mut failures = Vec::new();
+    let (mut agreed, mut refused, mut differ) = (0, 0, 0);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let sdk = case["sdk"].as_bool().unwrap();
+        let got = tailor_outcome(case);
+        let expected = &case["tailor"];
+        let ok = match (expected.get("refused"), expected.get("differs"), &got) {
+            (Some(stage), _, Outcome::Refused(got_stage, why)) => {
+                println!("  {name}: refused at {got_stage} ({why}); the SDK says {sdk}");
+                refused += 1;
+                stage == got_stage
+            }
+            (None, Some(why), Outcome::Verdict(v)) => {
+                println!("  {name}: {v}, the SDK {sdk}: {why}");
+                differ += 1;
+                *v != sdk
+            }
+            (None, None, Outcome::Verdict(v)) => {
+                agreed += 1;
+                *v == sdk
+            }
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!(
+                "{name}: Tailor {got:?}, the SDK {sdk}, the corpus expects {}",
+                if expected.is_null() {
+                    "agreement".to_owned()
+                } else {
+                    expected.to_string()
+                }
+            ));
+        }
+    }
+    println!("sdk-1.8: {agreed} agree, {refused} refused, {differ} differ (documented)");
+    report("sdk-1.8", cases.len(), &failures);
+}
+
+/// The corpus covers each 1.8 behaviour, with verdicts both ways.
+#[test]
+fn sdk_1_8_corpus_covers_the_new_operators() {
+    let corpus: Value = serde_json::from_str(SDK_1_8).unwrap();
+    let cases = corpus["cases"].as_array().unwrap();
+    let agreeing = |needle: &str, verdict: bool| {
+        cases
+            .iter()
+            .filter(|c| c["tailor"].is_null() && c["sdk"] == verdict)
+            .filter(|c| {
+                let text = format!("{}{}", c["condition"], c["savedGroups"]);
+                text.contains(needle)
+            })
+            .count()
+    };
+    for needle in [
+        "$savedGroup",
+        "\"type\":\"condition\"",
+        "\"type\":\"list\"",
+        "$elemMatch",
+        "$inGroup",
+        "$notInGroup",
+    ] {
+        for verdict in [true, false] {
+            assert!(
+                agreeing(needle, verdict) > 0,
+                "no agreeing case with {needle} and verdict {verdict}"
+            );
+        }
+    }
 }

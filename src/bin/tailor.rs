@@ -15,6 +15,12 @@
 //! - `tailor stats report EVENTS.ndjson [--catalog FILE] [--json] [--html
 //!   OUT]` reports the lift over the holdout and the default, the
 //!   experiments' sample ratios, exploration and conversion over time.
+//! - `tailor init --site ID --route HOST/PATH [DIR]` writes a site's
+//!   production configuration (both workers' `wrangler.toml`) and a catalog
+//!   skeleton, and lists the secrets to set.
+
+#[path = "tailor/init.rs"]
+mod init;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -64,6 +70,32 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Writes a site's production configuration into DIR: wrangler.toml (the
+    /// page worker), control/wrangler.toml (the control worker), both with an
+    /// [env.production], and catalog.json (a catalog skeleton); then lists
+    /// the secrets to set and the next steps.
+    Init {
+        /// The folder to write into (created when missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The site's id (the catalog's `site`, TAILOR_SITE): 1-64 of a-z 0-9 - _.
+        #[arg(long)]
+        site: String,
+        /// The route the page worker runs on, host/path: `www.example.com/*`.
+        #[arg(long)]
+        route: String,
+        /// The route's zone (default: the host's last two labels, so pass it
+        /// for `www.example.co.uk/*`).
+        #[arg(long)]
+        zone: Option<String>,
+        /// The Tailor build the configs' `main` names: worker/entry.mjs and
+        /// control/worker/shim.mjs in it (`make build` in the Tailor repository).
+        #[arg(long, value_name = "DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/build"))]
+        build_dir: PathBuf,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Shows PAGE as the edge would serve it with the catalog's decisions.
     Render {
         /// The origin's HTML page.
@@ -248,6 +280,25 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
+        Command::Init {
+            dir,
+            site,
+            route,
+            zone,
+            build_dir,
+            force,
+        } => {
+            let report = init::init(&init::InitOptions {
+                dir,
+                site,
+                route,
+                zone,
+                build_dir,
+                force,
+            })?;
+            print!("{report}");
+            Ok(())
+        }
         Command::Profile { command } => profile_command(command),
         Command::Stats { command } => stats_command(command),
         Command::Render {

@@ -71,9 +71,15 @@ fn condition(
     doc: Option<&Value>,
     at: &str,
     regex: &dyn RegexEngine,
+    groups: &SavedGroups,
 ) -> Result<Option<Condition>, ValidationError> {
     doc.map(|doc| {
-        Condition::compile(doc, regex).map_err(|e| ValidationError::new(at, format!("condition: {e}")))
+        let condition = Condition::compile(doc, regex)
+            .map_err(|e| ValidationError::new(at, format!("condition: {e}")))?;
+        groups
+            .check(&condition)
+            .map_err(|e| ValidationError::new(at, format!("condition: {e}")))?;
+        Ok(condition)
     })
     .transpose()
 }
@@ -82,12 +88,25 @@ impl CompiledCatalog {
     /// Compiles every condition and experiment of a validated manifest; the
     /// first problem is reported with its path.
     pub fn compile(manifest: Rc<Manifest>, regex: &dyn RegexEngine) -> Result<Self, ValidationError> {
+        let saved_groups = SavedGroups::compile(
+            manifest
+                .saved_groups
+                .iter()
+                .map(|(id, entry)| (id.as_str(), entry)),
+            regex,
+        )
+        .map_err(|e| ValidationError::new(format!("saved_groups.{}", e.group()), e.to_string()))?;
         let mut blocks = Vec::with_capacity(manifest.blocks.len());
         for (name, block) in &manifest.blocks {
             let at = format!("blocks.{name}");
             let mut variants = Vec::with_capacity(block.variants.len());
             for (i, v) in block.variants.iter().enumerate() {
-                let when = condition(v.when.as_ref(), &format!("{at}.variants.{i}.when"), regex)?;
+                let when = condition(
+                    v.when.as_ref(),
+                    &format!("{at}.variants.{i}.when"),
+                    regex,
+                    &saved_groups,
+                )?;
                 variants.push(CompiledVariant {
                     id: v.id.clone(),
                     fragment: v.fragment.clone(),
@@ -121,7 +140,12 @@ impl CompiledCatalog {
                     };
                     let experiment = Experiment::new(spec)
                         .map_err(|e| ValidationError::new(format!("{at}.experiment"), e.to_string()))?;
-                    let when = condition(exp.when.as_ref(), &format!("{at}.experiment.when"), regex)?;
+                    let when = condition(
+                        exp.when.as_ref(),
+                        &format!("{at}.experiment.when"),
+                        regex,
+                        &saved_groups,
+                    )?;
                     Some(CompiledExperiment {
                         experiment,
                         arms,
@@ -148,11 +172,6 @@ impl CompiledCatalog {
                 bandit,
             });
         }
-        let saved_groups = manifest
-            .saved_groups
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
         Ok(Self {
             manifest,
             blocks,

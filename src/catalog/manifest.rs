@@ -55,9 +55,12 @@ pub struct Manifest {
     /// Deliberate exploration of adjacent variants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exploration: Option<Exploration>,
-    /// Saved groups for `$inGroup` / `$notInGroup` conditions.
+    /// Saved groups for `$savedGroup`, `$inGroup` and `$notInGroup`
+    /// conditions, by id: a list of values, `{"type": "list", …}` or
+    /// `{"type": "condition", …}` (see [`crate::targeting::SavedGroups`];
+    /// checked when the catalog is compiled).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub saved_groups: BTreeMap<String, Vec<serde_json::Value>>,
+    pub saved_groups: BTreeMap<String, serde_json::Value>,
     /// Behavioral signals the edge keeps for visitors.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signals: Vec<Signal>,

@@ -38,9 +38,10 @@ pub struct SourceCatalog {
     /// The exploration quota.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exploration: Option<Exploration>,
-    /// Saved groups for `$inGroup` / `$notInGroup`.
+    /// Saved groups for `$savedGroup`, `$inGroup` and `$notInGroup`: lists
+    /// of values or conditions (see `docs/catalog.md`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub saved_groups: BTreeMap<String, Vec<serde_json::Value>>,
+    pub saved_groups: BTreeMap<String, serde_json::Value>,
     /// Behavioral signals.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signals: Vec<Signal>,

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use super::error::{json_type, ConditionError, ConditionErrorKind};
+use super::groups::SavedGroup;
 use super::js::{self, Prim};
 use super::regex::{CompiledRegex, RegexEngine, MAX_PATTERN_BYTES};
 use super::version::padded_version_string;
@@ -22,6 +23,25 @@ use super::{SavedGroups, MAX_DEPTH, MAX_LIST_LEN, MAX_NODES, MAX_STRING_BYTES};
 pub struct Condition {
     root: Clauses,
     nodes: usize,
+    refs: Vec<GroupRef>,
+}
+
+/// One mention of a saved group in a condition.
+#[derive(Debug, Clone)]
+pub(super) struct GroupRef {
+    /// Where, as [`ConditionError::path`].
+    pub(super) path: String,
+    /// The group id.
+    pub(super) id: String,
+    pub(super) kind: GroupRefKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum GroupRefKind {
+    /// `$savedGroup`; `attribute`: the reference gives its own `attributeKey`.
+    Saved { attribute: bool },
+    /// `$inGroup` / `$notInGroup`.
+    Member { operator: &'static str },
 }
 
 /// Every clause of one condition object must hold (the SDK's `evalCondition`).
@@ -40,6 +60,12 @@ enum Clause {
     Not(Clauses),
     /// A (dotted) attribute path and the test its value must pass.
     Field { path: Vec<String>, test: Test },
+    /// `$savedGroup`: membership in a saved group, `attribute` overriding a
+    /// list group's own `attributeKey`.
+    SavedGroup {
+        id: String,
+        attribute: Option<Vec<String>>,
+    },
 }
 
 impl Clause {
@@ -47,7 +73,7 @@ impl Clause {
     fn cost(&self) -> u8 {
         match self {
             Self::Field { test, .. } => test.cost(),
-            Self::Not(_) | Self::And(_) | Self::Or(_) | Self::Nor(_) => 3,
+            Self::Not(_) | Self::And(_) | Self::Or(_) | Self::Nor(_) | Self::SavedGroup { .. } => 3,
         }
     }
 }
@@ -225,11 +251,13 @@ impl Condition {
             engine: regex,
             nodes: 0,
             path: Vec::new(),
+            refs: Vec::new(),
         };
         let root = compiler.clauses(doc, 1)?;
         Ok(Condition {
             root,
             nodes: compiler.nodes,
+            refs: compiler.refs,
         })
     }
 
@@ -239,9 +267,16 @@ impl Condition {
     /// `attributes` is normally a JSON object; dotted paths (`company.size`)
     /// reach into nested objects, and into arrays by index (`tags.0`) or
     /// `length`, as in the SDK. A missing attribute is `null`. Saved groups
-    /// that `$inGroup`/`$notInGroup` name but `saved_groups` lacks are empty.
+    /// that `$inGroup`/`$notInGroup` name but `saved_groups` lacks are empty;
+    /// a `$savedGroup` that `saved_groups` cannot answer (see
+    /// [`SavedGroups::check`], which a catalog passes) matches nobody, and a
+    /// group met again inside itself matches nobody there, as in the SDK.
     pub fn matches(&self, attributes: &Value, saved_groups: &SavedGroups) -> bool {
-        eval_clauses(&self.root, attributes, saved_groups)
+        let env = Env {
+            groups: saved_groups,
+            visited: None,
+        };
+        eval_clauses(&self.root, attributes, env)
     }
 
     /// How many JSON values the document had (what [`MAX_NODES`] bounds).
@@ -249,41 +284,16 @@ impl Condition {
         self.nodes
     }
 
-    /// The saved group ids the condition names (`$inGroup`/`$notInGroup`),
-    /// sorted, so a publisher can check that they exist.
+    /// The saved group ids the condition names (`$savedGroup`, `$inGroup`,
+    /// `$notInGroup`), sorted and without repeats.
     pub fn saved_group_ids(&self) -> Vec<&str> {
-        let mut ids = BTreeSet::new();
-        collect_group_ids_clauses(&self.root, &mut ids);
+        let ids: BTreeSet<&str> = self.refs.iter().map(|r| r.id.as_str()).collect();
         ids.into_iter().collect()
     }
-}
 
-fn collect_group_ids_clauses<'a>(clauses: &'a Clauses, ids: &mut BTreeSet<&'a str>) {
-    for clause in &clauses.0 {
-        match clause {
-            Clause::Or(list) | Clause::Nor(list) | Clause::And(list) => {
-                list.iter().for_each(|c| collect_group_ids_clauses(c, ids));
-            }
-            Clause::Not(c) => collect_group_ids_clauses(c, ids),
-            Clause::Field { test, .. } => collect_group_ids_test(test, ids),
-        }
-    }
-}
-
-fn collect_group_ids_test<'a>(test: &'a Test, ids: &mut BTreeSet<&'a str>) {
-    let Test::Ops(ops) = test else {
-        return;
-    };
-    for op in ops {
-        match op {
-            Op::Group { id, .. } => {
-                ids.insert(id);
-            }
-            Op::Not(t) | Op::Size(t) | Op::ElemMatch(ElemMatch::Value(t)) => collect_group_ids_test(t, ids),
-            Op::ElemMatch(ElemMatch::Condition(c)) => collect_group_ids_clauses(c, ids),
-            Op::All(tests) => tests.iter().for_each(|t| collect_group_ids_test(t, ids)),
-            _ => {}
-        }
+    /// Every mention of a saved group, in document order.
+    pub(super) fn group_refs(&self) -> &[GroupRef] {
+        &self.refs
     }
 }
 
@@ -296,6 +306,7 @@ struct Compiler<'e> {
     engine: &'e dyn RegexEngine,
     nodes: usize,
     path: Vec<String>,
+    refs: Vec<GroupRef>,
 }
 
 type Compiled<T> = Result<T, ConditionError>;
@@ -388,6 +399,8 @@ impl Compiler<'_> {
                     "$nor" => Clause::Nor(c.condition_list("$nor", sub, depth + 1)?),
                     "$and" => Clause::And(c.condition_list("$and", sub, depth + 1)?),
                     "$not" => Clause::Not(c.clauses(sub, depth + 1)?),
+                    "$savedGroup" => c.saved_group(sub, depth + 1)?,
+                    "$savedGroups" => return Err(c.error(ConditionErrorKind::AuthoringOperator)),
                     path => Clause::Field {
                         path: path.split('.').map(str::to_owned).collect(),
                         test: c.test(sub, depth + 1)?,
@@ -400,6 +413,44 @@ impl Compiler<'_> {
         // a typical rule (`industry` equals …) fail before its `$or` or `$regex`.
         clauses.sort_by_key(Clause::cost);
         Ok(Clauses(clauses))
+    }
+
+    /// A `$savedGroup` reference: `{"id": "…", "attributeKey": "…"}`.
+    fn saved_group(&mut self, v: &Value, depth: usize) -> Compiled<Clause> {
+        const OP: &str = "$savedGroup";
+        let Value::Object(map) = v else {
+            return Err(self.wrong(OP, "an object {\"id\": …}", v));
+        };
+        self.visit(v, depth)?;
+        if let Some(field) = map.keys().find(|k| *k != "id" && *k != "attributeKey") {
+            return Err(self.error(ConditionErrorKind::UnknownField {
+                operator: OP,
+                field: field.clone(),
+                takes: "`id` and `attributeKey`",
+            }));
+        }
+        let Some(id) = map.get("id") else {
+            return Err(self.error(ConditionErrorKind::MissingField {
+                operator: OP,
+                field: "id",
+            }));
+        };
+        let id = self.within("id", |c| c.string_arg(OP, id, depth + 1))?.to_owned();
+        let attribute = match map.get("attributeKey") {
+            None => None,
+            Some(key) => {
+                let key = self.within("attributeKey", |c| c.string_arg(OP, key, depth + 1))?;
+                Some(key.split('.').map(str::to_owned).collect())
+            }
+        };
+        self.refs.push(GroupRef {
+            path: self.path.join("."),
+            id: id.clone(),
+            kind: GroupRefKind::Saved {
+                attribute: attribute.is_some(),
+            },
+        });
+        Ok(Clause::SavedGroup { id, attribute })
     }
 
     fn condition_list(&mut self, operator: &'static str, v: &Value, depth: usize) -> Compiled<Vec<Clauses>> {
@@ -531,6 +582,11 @@ impl Compiler<'_> {
             }
             "$inGroup" | "$notInGroup" => {
                 let id = self.string_arg(op, arg, depth)?;
+                self.refs.push(GroupRef {
+                    path: self.path.join("."),
+                    id: id.to_owned(),
+                    kind: GroupRefKind::Member { operator: op },
+                });
                 Op::Group {
                     id: id.to_owned(),
                     negate: op == "$notInGroup",
@@ -648,25 +704,77 @@ fn array_index(part: &str) -> Option<usize> {
     }
 }
 
-fn eval_clauses(clauses: &Clauses, obj: &Value, groups: &SavedGroups) -> bool {
-    clauses.0.iter().all(|clause| eval_clause(clause, obj, groups))
+/// What evaluation carries down: the saved groups, and the condition groups
+/// being evaluated (the SDK's `visited`), innermost first.
+#[derive(Clone, Copy)]
+struct Env<'a> {
+    groups: &'a SavedGroups,
+    visited: Option<&'a Visited<'a>>,
 }
 
-fn eval_or(list: &[Clauses], obj: &Value, groups: &SavedGroups) -> bool {
-    list.is_empty() || list.iter().any(|c| eval_clauses(c, obj, groups))
+struct Visited<'a> {
+    id: &'a str,
+    up: Option<&'a Visited<'a>>,
 }
 
-fn eval_clause(clause: &Clause, obj: &Value, groups: &SavedGroups) -> bool {
-    match clause {
-        Clause::Or(list) => eval_or(list, obj, groups),
-        Clause::Nor(list) => !eval_or(list, obj, groups),
-        Clause::And(list) => list.iter().all(|c| eval_clauses(c, obj, groups)),
-        Clause::Not(c) => !eval_clauses(c, obj, groups),
-        Clause::Field { path, test } => eval_test(test, &get_path(obj, path), groups),
+impl Env<'_> {
+    fn has_visited(&self, id: &str) -> bool {
+        let mut at = self.visited;
+        while let Some(v) = at {
+            if v.id == id {
+                return true;
+            }
+            at = v.up;
+        }
+        false
     }
 }
 
-fn eval_test(test: &Test, actual: &Value, groups: &SavedGroups) -> bool {
+fn eval_clauses(clauses: &Clauses, obj: &Value, env: Env<'_>) -> bool {
+    clauses.0.iter().all(|clause| eval_clause(clause, obj, env))
+}
+
+fn eval_or(list: &[Clauses], obj: &Value, env: Env<'_>) -> bool {
+    list.is_empty() || list.iter().any(|c| eval_clauses(c, obj, env))
+}
+
+fn eval_clause(clause: &Clause, obj: &Value, env: Env<'_>) -> bool {
+    match clause {
+        Clause::Or(list) => eval_or(list, obj, env),
+        Clause::Nor(list) => !eval_or(list, obj, env),
+        Clause::And(list) => list.iter().all(|c| eval_clauses(c, obj, env)),
+        Clause::Not(c) => !eval_clauses(c, obj, env),
+        Clause::Field { path, test } => eval_test(test, &get_path(obj, path), env),
+        Clause::SavedGroup { id, attribute } => eval_saved_group(id, attribute.as_deref(), obj, env),
+    }
+}
+
+/// The SDK's `evalSavedGroup`: anything it cannot resolve matches nobody.
+fn eval_saved_group(id: &str, attribute: Option<&[String]>, obj: &Value, env: Env<'_>) -> bool {
+    if env.has_visited(id) {
+        return false;
+    }
+    match env.groups.get(id) {
+        None | Some(SavedGroup::Values(_)) => false,
+        Some(SavedGroup::List {
+            attribute: own,
+            values,
+        }) => match attribute.or(own.as_deref()) {
+            Some(path) => is_in(&get_path(obj, path), values),
+            None => false,
+        },
+        Some(SavedGroup::Condition { condition, .. }) => {
+            let visited = Visited { id, up: env.visited };
+            let inner = Env {
+                groups: env.groups,
+                visited: Some(&visited),
+            };
+            eval_clauses(&condition.root, obj, inner)
+        }
+    }
+}
+
+fn eval_test(test: &Test, actual: &Value, env: Env<'_>) -> bool {
     match test {
         Test::Str(s) => js::to_js_string(actual) == s.as_str(),
         Test::StrFolded(s) => js::to_lower(&js::to_js_string(actual)) == s.as_str(),
@@ -674,7 +782,7 @@ fn eval_test(test: &Test, actual: &Value, groups: &SavedGroups) -> bool {
         Test::Bool(b) => !actual.is_null() && js::truthy(actual) == *b,
         Test::Null => actual.is_null(),
         Test::Literal(v) => js::json_equal(actual, v),
-        Test::Ops(ops) => ops.iter().all(|op| eval_op(op, actual, groups)),
+        Test::Ops(ops) => ops.iter().all(|op| eval_op(op, actual, env)),
     }
 }
 
@@ -716,7 +824,7 @@ fn js_type(v: &Value) -> &'static str {
     }
 }
 
-fn eval_op(op: &Op, actual: &Value, groups: &SavedGroups) -> bool {
+fn eval_op(op: &Op, actual: &Value, env: Env<'_>) -> bool {
     match op {
         Op::Version(rel, expected) => {
             let order = js::utf16_cmp(&padded_version_string(actual), expected);
@@ -749,21 +857,27 @@ fn eval_op(op: &Op, actual: &Value, groups: &SavedGroups) -> bool {
             };
             found != *negate
         }
-        Op::Group { id, negate } => {
-            let members = groups.get(id).map_or(&[][..], Vec::as_slice);
-            is_in(actual, members) != *negate
-        }
-        Op::Not(test) => !eval_test(test, actual, groups),
+        Op::Group { id, negate } => match env.groups.get(id) {
+            // An unknown id is an empty list.
+            None => *negate,
+            Some(SavedGroup::Values(values) | SavedGroup::List { values, .. }) => {
+                is_in(actual, values) != *negate
+            }
+            // A condition group has no values: matches nobody, either way.
+            Some(SavedGroup::Condition { .. }) => false,
+        },
+        Op::Not(test) => !eval_test(test, actual, env),
         Op::Size(test) => match actual {
-            Value::Array(items) => eval_test(test, &Value::from(items.len()), groups),
+            Value::Array(items) => eval_test(test, &Value::from(items.len()), env),
             _ => false,
         },
         Op::ElemMatch(check) => match actual {
+            // 1.8: only null elements are skipped (`0`, `""`, `false` are tested).
             Value::Array(items) => items.iter().any(|item| {
-                js::truthy(item)
+                !item.is_null()
                     && match check {
-                        ElemMatch::Value(test) => eval_test(test, item, groups),
-                        ElemMatch::Condition(clauses) => eval_clauses(clauses, item, groups),
+                        ElemMatch::Value(test) => eval_test(test, item, env),
+                        ElemMatch::Condition(clauses) => eval_clauses(clauses, item, env),
                     }
             }),
             _ => false,
@@ -771,7 +885,7 @@ fn eval_op(op: &Op, actual: &Value, groups: &SavedGroups) -> bool {
         Op::All(tests) => match actual {
             Value::Array(items) => tests
                 .iter()
-                .all(|test| items.iter().any(|item| eval_test(test, item, groups))),
+                .all(|test| items.iter().any(|item| eval_test(test, item, env))),
             _ => false,
         },
         Op::Regex(regex) => regex.compiled.is_match(&js::to_js_string(actual)),

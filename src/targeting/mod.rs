@@ -10,24 +10,31 @@
 //! is compiled by [`Condition::compile`] (parsed, validated, regexes built)
 //! and then evaluated against a visitor's attributes with
 //! [`Condition::matches`]. The answers are those of GrowthBook's JavaScript SDK
-//! (`@growthbook/growthbook` 1.7, `evalCondition` in `src/mongrule.ts`,
+//! (`@growthbook/growthbook` 1.8.0, `evalCondition` in `src/mongrule.ts`,
 //! condition spec 0.8.0), including its JavaScript loose typing: `$lt` between a
 //! string and a number is JS `<`, `{"age": "30"}` matches the number `30`
 //! (`value + "" === "30"`), `$in` on an array attribute matches when any
-//! element is listed, `$elemMatch` skips falsy elements, `$eq` never equates
-//! arrays or objects (JS `===`), and so on. `tests/growthbook_cases.rs` runs
-//! GrowthBook's shared test cases.
+//! element is listed, `$elemMatch` skips `null` elements (only: 1.8 tests `0`,
+//! `""` and `false`), `$eq` never equates arrays or objects (JS `===`), and so
+//! on. `tests/growthbook_cases.rs` runs GrowthBook's shared test cases and a
+//! differential corpus of 1.8.0's verdicts (`tests/growthbook/sdk-1.8.json`).
 //!
 //! Operators: `$eq $ne $lt $lte $gt $gte $regex $regexi $in $nin $ini $nini
 //! $all $alli $size $elemMatch $exists $type $not`, versions `$veq $vne $vgt
 //! $vgte $vlt $vlte` (see [`padded_version_string`]), saved groups `$inGroup
-//! $notInGroup` ([`SavedGroups`]), and the logical `$and $or $nor $not`.
+//! $notInGroup` and the top-level `$savedGroup` ([`SavedGroups`]: lists and
+//! conditions, compiled once per catalog and checked with
+//! [`SavedGroups::check`]), and the logical `$and $or $nor $not`.
 //!
 //! # Where Tailor deliberately differs from the JS SDK
 //!
 //! - **Malformed conditions are refused at compile time** (unknown operators,
 //!   invalid regexes, ill-typed operator arguments, documents over the bounds
 //!   below); the SDK evaluates them to "no match". See [`Condition::compile`].
+//!   Likewise saved groups the SDK cannot use (an undeclared `$savedGroup` id,
+//!   `$inGroup` on a condition group, cycles between condition groups, which
+//!   the SDK cuts off at run time): see [`SavedGroups::compile`] and
+//!   [`SavedGroups::check`].
 //! - **Object key order is ignored** when a condition compares a whole object
 //!   (`{"address": {"city": "Paris", "zip": "75001"}}`): the SDK compares
 //!   `JSON.stringify` outputs, which depend on key order; `serde_json` maps are
@@ -48,6 +55,7 @@
 
 mod condition;
 mod error;
+mod groups;
 pub(crate) mod js;
 pub mod regex;
 mod version;
@@ -56,16 +64,12 @@ mod version;
 mod tests;
 
 pub use condition::Condition;
-pub use error::{ConditionError, ConditionErrorKind};
+pub use error::{ConditionError, ConditionErrorKind, ReferenceError, ReferenceErrorKind, SavedGroupError};
+pub use groups::{SavedGroups, MAX_EXPANDED_NODES, MAX_GROUP_NESTING, MAX_GROUP_VALUES};
 #[cfg(not(target_arch = "wasm32"))]
 pub use regex::NativeRegex;
 pub use regex::{CompiledRegex, RegexEngine, MAX_PATTERN_BYTES};
 pub use version::{padded_version_str, padded_version_string};
-
-/// Saved groups by id: the values `$inGroup` / `$notInGroup` test membership
-/// in (the SDK's `SavedGroupsValues = Record<string, (string | number)[]>`).
-/// Membership is JS `Array.prototype.includes` (strict: `"2"` is not `2`).
-pub type SavedGroups = std::collections::HashMap<String, Vec<serde_json::Value>>;
 
 /// Deepest nesting of JSON objects and arrays in one condition document (the
 /// document itself is level 1).

@@ -18,8 +18,28 @@ fn matches(cond: Value, attrs: Value) -> bool {
 }
 
 fn matches_with_groups(cond: Value, attrs: Value, groups: Value) -> bool {
-    let groups: SavedGroups = serde_json::from_value(groups).unwrap();
-    compile(cond).matches(&attrs, &groups)
+    let groups = saved_groups(groups);
+    let cond = compile(cond);
+    groups.check(&cond).unwrap_or_else(|e| panic!("{e}"));
+    cond.matches(&attrs, &groups)
+}
+
+fn saved_groups(groups: Value) -> SavedGroups {
+    SavedGroups::from_json(&groups, &NativeRegex).unwrap_or_else(|e| panic!("{groups}: {e}"))
+}
+
+fn groups_error(groups: Value) -> SavedGroupError {
+    match SavedGroups::from_json(&groups, &NativeRegex) {
+        Ok(g) => panic!("{groups} compiled: {g:?}"),
+        Err(e) => e,
+    }
+}
+
+fn reference_error(cond: Value, groups: Value) -> ReferenceError {
+    match saved_groups(groups.clone()).check(&compile(cond.clone())) {
+        Ok(()) => panic!("{cond} passed the check against {groups}"),
+        Err(e) => e,
+    }
 }
 
 fn error(cond: Value) -> ConditionError {
@@ -337,6 +357,272 @@ fn saved_group_ids_lists_every_group_named() {
                           "u": {"$inGroup": "b"}}),
     );
     assert_eq!(c.saved_group_ids(), vec!["a", "b"]);
+    let c = compile(json!({"$savedGroup": {"id": "c"}, "$not": {"$savedGroup": {"id": "a"}}}));
+    assert_eq!(c.saved_group_ids(), vec!["a", "c"]);
+}
+
+// ---- $savedGroup and condition groups (SDK 1.8) -------------------------
+
+fn typed_groups() -> Value {
+    json!({
+        "beta": {"type": "list", "attributeKey": "id", "values": ["u1", 42]},
+        "ids": {"type": "list", "values": ["u1"]},
+        "legacy": ["u1"],
+        "enterprise": {"type": "condition", "condition": {"company_size": {"$in": ["enterprise", "large"]}}},
+        "beta-enterprise": {"type": "condition", "condition": {"$and": [{"$savedGroup": {"id": "beta"}}, {"$savedGroup": {"id": "enterprise"}}]}}
+    })
+}
+
+#[test]
+fn saved_group_tests_a_list_groups_own_attribute_or_the_references() {
+    let g = typed_groups();
+    let beta = json!({"$savedGroup": {"id": "beta"}});
+    assert!(matches_with_groups(beta.clone(), json!({"id": "u1"}), g.clone()));
+    assert!(matches_with_groups(beta.clone(), json!({"id": 42}), g.clone()));
+    assert!(!matches_with_groups(beta.clone(), json!({"id": "42"}), g.clone()));
+    assert!(!matches_with_groups(beta, json!({}), g.clone()));
+    let by_account = json!({"$savedGroup": {"id": "beta", "attributeKey": "account.id"}});
+    assert!(matches_with_groups(
+        by_account.clone(),
+        json!({"id": "x", "account": {"id": "u1"}}),
+        g.clone()
+    ));
+    assert!(!matches_with_groups(by_account, json!({"id": "u1"}), g.clone()));
+    assert!(matches_with_groups(
+        json!({"$savedGroup": {"id": "ids", "attributeKey": "id"}}),
+        json!({"id": "u1"}),
+        g
+    ));
+}
+
+#[test]
+fn saved_group_evaluates_condition_groups_and_their_nesting() {
+    let g = typed_groups();
+    let both = json!({"$savedGroup": {"id": "beta-enterprise"}});
+    assert!(matches_with_groups(
+        both.clone(),
+        json!({"id": "u1", "company_size": "large"}),
+        g.clone()
+    ));
+    assert!(!matches_with_groups(
+        both.clone(),
+        json!({"id": "u9", "company_size": "large"}),
+        g.clone()
+    ));
+    assert!(!matches_with_groups(
+        both,
+        json!({"id": "u1", "company_size": "smb"}),
+        g.clone()
+    ));
+    // An attributeKey on a reference to a condition group is ignored.
+    assert!(matches_with_groups(
+        json!({"$savedGroup": {"id": "enterprise", "attributeKey": "plan"}}),
+        json!({"company_size": "enterprise"}),
+        g.clone()
+    ));
+    assert!(matches_with_groups(
+        json!({"$or": [{"plan": "pro"}, {"$not": {"$savedGroup": {"id": "enterprise"}}}]}),
+        json!({"company_size": "smb"}),
+        g.clone()
+    ));
+    // Beside a field inside $elemMatch: evaluated on each element.
+    assert!(matches_with_groups(
+        json!({"seats": {"$elemMatch": {"$savedGroup": {"id": "beta"}, "active": true}}}),
+        json!({"seats": [{"id": "u1", "active": false}, {"id": 42, "active": true}]}),
+        g
+    ));
+}
+
+#[test]
+fn in_group_reads_typed_lists_with_the_attribute_it_sits_on() {
+    let g = typed_groups();
+    assert!(matches_with_groups(
+        json!({"account": {"$inGroup": "beta"}}),
+        json!({"account": "u1"}),
+        g.clone()
+    ));
+    assert!(!matches_with_groups(
+        json!({"id": {"$notInGroup": "beta"}}),
+        json!({"id": 42}),
+        g.clone()
+    ));
+    assert!(matches_with_groups(
+        json!({"id": {"$inGroup": "legacy"}}),
+        json!({"id": "u1"}),
+        g
+    ));
+}
+
+#[test]
+fn saved_group_references_are_parsed_strictly() {
+    for (cond, path) in [
+        (json!({"$savedGroup": "beta"}), "$savedGroup"),
+        (json!({"$savedGroup": {"id": 1}}), "$savedGroup.id"),
+        (
+            json!({"$savedGroup": {"id": "b", "attributeKey": null}}),
+            "$savedGroup.attributeKey",
+        ),
+    ] {
+        let e = error(cond.clone());
+        assert_eq!(e.path(), path, "{cond}");
+        assert!(
+            matches!(e.kind(), ConditionErrorKind::WrongArgument { .. }),
+            "{e}"
+        );
+    }
+    let e = error(json!({"$savedGroup": {}}));
+    assert!(
+        matches!(e.kind(), ConditionErrorKind::MissingField { field: "id", .. }),
+        "{e}"
+    );
+    let e = error(json!({"$or": [{"$savedGroup": {"id": "b", "attributekey": "x"}}]}));
+    assert_eq!(e.path(), "$or.0.$savedGroup");
+    assert!(matches!(e.kind(), ConditionErrorKind::UnknownField { .. }), "{e}");
+    let e = error(json!({"$savedGroups": ["b"]}));
+    assert_eq!(e.kind(), &ConditionErrorKind::AuthoringOperator);
+    // Only at the condition level: as an attribute's operator it is unknown.
+    let e = error(json!({"id": {"$savedGroup": {"id": "b"}}}));
+    assert!(
+        matches!(e.kind(), ConditionErrorKind::UnknownOperator { .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn references_the_groups_cannot_answer_are_refused_with_their_path() {
+    let g = typed_groups();
+    let e = reference_error(json!({"$or": [{"$savedGroup": {"id": "nope"}}]}), g.clone());
+    assert_eq!(e.path(), "$or.0.$savedGroup");
+    assert_eq!(e.kind(), &ReferenceErrorKind::Unknown { id: "nope".into() });
+    for id in ["legacy", "ids"] {
+        let e = reference_error(json!({"$savedGroup": {"id": id}}), g.clone());
+        assert_eq!(e.kind(), &ReferenceErrorKind::NoAttribute { id: id.into() });
+    }
+    let e = reference_error(json!({"c": {"$notInGroup": "enterprise"}}), g.clone());
+    assert_eq!(e.path(), "c.$notInGroup");
+    assert!(matches!(
+        e.kind(),
+        ReferenceErrorKind::NotAList {
+            operator: "$notInGroup",
+            ..
+        }
+    ));
+    // An unknown id for $inGroup is an empty list, as in the SDK.
+    assert!(saved_groups(g)
+        .check(&compile(json!({"c": {"$notInGroup": "nope"}})))
+        .is_ok());
+}
+
+#[test]
+fn malformed_groups_are_refused_with_the_group() {
+    let cases = [
+        (json!({"a": null}), "a"),
+        (json!({"a": {"values": [1]}}), "a"),
+        (json!({"a": {"type": "segment"}}), "a"),
+        (json!({"a": {"type": "list", "values": "x"}}), "a"),
+        (
+            json!({"a": {"type": "list", "attributeKey": 1, "values": []}}),
+            "a",
+        ),
+        (json!({"a": {"type": "list", "values": [], "condition": {}}}), "a"),
+        (json!({"a": {"type": "condition", "condition": []}}), "a"),
+        (json!({"a": {"type": "condition"}}), "a"),
+        (
+            json!({"a": {"type": "condition", "condition": {"x": {"$bad": 1}}}}),
+            "a",
+        ),
+        (
+            json!({"a": {"type": "condition", "condition": {"$savedGroup": {"id": "zz"}}}}),
+            "a",
+        ),
+        (
+            json!({"b": [], "a": {"type": "condition", "condition": {"x": {"$inGroup": "c"}}}, "c": {"type": "condition", "condition": {}}}),
+            "a",
+        ),
+    ];
+    for (groups, id) in cases {
+        let e = groups_error(groups.clone());
+        assert_eq!(e.group(), id, "{groups}: {e}");
+    }
+    let too_many: Vec<u32> = (0..=u32::try_from(MAX_GROUP_VALUES).unwrap()).collect();
+    assert!(matches!(
+        groups_error(json!({"a": too_many})),
+        SavedGroupError::TooLong { .. }
+    ));
+}
+
+#[test]
+fn cycles_and_deep_nesting_of_condition_groups_are_refused() {
+    let r = |id: &str| json!({"type": "condition", "condition": {"$savedGroup": {"id": id}}});
+    let e = groups_error(json!({"a": r("a")}));
+    assert_eq!(
+        e,
+        SavedGroupError::Cycle {
+            cycle: vec!["a".into(), "a".into()]
+        }
+    );
+    let e = groups_error(
+        json!({"a": r("b"), "b": {"type": "condition", "condition": {"$not": {"$savedGroup": {"id": "a"}}}}}),
+    );
+    assert_eq!(
+        e,
+        SavedGroupError::Cycle {
+            cycle: vec!["a".into(), "b".into(), "a".into()]
+        }
+    );
+    // A chain: g0 → g1 → … → g{n}.
+    let chain = |n: usize| {
+        let mut m = serde_json::Map::new();
+        for i in 0..n {
+            m.insert(format!("g{i}"), r(&format!("g{}", i + 1)));
+        }
+        m.insert(
+            format!("g{n}"),
+            json!({"type": "condition", "condition": {"plan": "pro"}}),
+        );
+        Value::Object(m)
+    };
+    let ok = saved_groups(chain(MAX_GROUP_NESTING - 1));
+    let cond = compile(json!({"$savedGroup": {"id": "g0"}}));
+    assert!(cond.matches(&json!({"plan": "pro"}), &ok));
+    assert!(matches!(
+        groups_error(chain(MAX_GROUP_NESTING)),
+        SavedGroupError::TooDeep { .. }
+    ));
+    // A diamond is no cycle.
+    saved_groups(
+        json!({"a": {"type": "condition", "condition": {"$and": [{"$savedGroup": {"id": "b"}}, {"$savedGroup": {"id": "b"}}]}}, "b": {"type": "condition", "condition": {}}}),
+    );
+}
+
+#[test]
+fn expansion_is_bounded() {
+    // Each level names the one below 200 times: small documents, a huge expansion.
+    let level = |below: &str| {
+        let refs: Vec<Value> = (0..200).map(|_| json!({"$savedGroup": {"id": below}})).collect();
+        json!({"type": "condition", "condition": {"$or": refs}})
+    };
+    let e = groups_error(
+        json!({"a": level("b"), "b": level("c"), "c": {"type": "condition", "condition": {"x": 1}}}),
+    );
+    assert!(matches!(e, SavedGroupError::TooLarge { .. }), "{e}");
+    let g = saved_groups(json!({"b": level("c"), "c": {"type": "condition", "condition": {"x": 1}}}));
+    let refs: Vec<Value> = (0..20).map(|_| json!({"$savedGroup": {"id": "b"}})).collect();
+    let e = g.check(&compile(json!({"$or": refs}))).unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ReferenceErrorKind::TooLarge {
+            max: MAX_EXPANDED_NODES
+        }
+    );
+}
+
+#[test]
+fn a_cycle_in_groups_not_built_by_compile_still_terminates() {
+    // SavedGroups::compile refuses cycles; evaluation cuts them off anyway,
+    // as the SDK does: the repeated reference matches nobody.
+    let groups = SavedGroups::default();
+    assert!(!compile(json!({"$savedGroup": {"id": "a"}})).matches(&json!({}), &groups));
 }
 
 // ---- arrays -------------------------------------------------------------
@@ -420,16 +706,33 @@ fn elem_match_with_a_condition_tests_each_element_as_attributes() {
 }
 
 #[test]
-fn elem_match_skips_falsy_elements_like_the_sdk() {
-    assert!(!matches(
+fn elem_match_skips_only_null_elements_like_sdk_1_8() {
+    assert!(matches(
         json!({"n": {"$elemMatch": {"$lt": 1}}}),
-        json!({"n": [0, "", false, null]})
+        json!({"n": [0]})
     ));
-    assert!(!matches(
+    assert!(matches(
         json!({"n": {"$elemMatch": {"$eq": 0}}}),
         json!({"n": [0]})
     ));
-    assert!(matches(json!({"n": {"$elemMatch": {}}}), json!({"n": [0, 1]})));
+    assert!(matches(
+        json!({"n": {"$elemMatch": {"$eq": ""}}}),
+        json!({"n": [""]})
+    ));
+    assert!(matches(
+        json!({"n": {"$elemMatch": {"$eq": false}}}),
+        json!({"n": [false]})
+    ));
+    assert!(!matches(
+        json!({"n": {"$elemMatch": {"$eq": null}}}),
+        json!({"n": [null]})
+    ));
+    assert!(!matches(
+        json!({"n": {"$elemMatch": {"$exists": false}}}),
+        json!({"n": [null, 1]})
+    ));
+    assert!(matches(json!({"n": {"$elemMatch": {}}}), json!({"n": [0]})));
+    assert!(!matches(json!({"n": {"$elemMatch": {}}}), json!({"n": [null]})));
 }
 
 // ---- other operators ----------------------------------------------------

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startWorker, kvEntries } from './harness.mjs';
+import { ROOT, startWorker, kvEntries, withoutExploration } from './harness.mjs';
 import { COOKIE, DEMO_PROFILES, KID, PROFILE_KEYS, SECRET, startDemoOrigin, variantOf } from './demo.mjs';
 import { sign } from '../../examples/node/profile-cookie.mjs';
 import { startSink } from '../../scripts/loop-demo.mjs';
@@ -25,7 +25,9 @@ async function setUp() {
   origin = await startDemoOrigin();
   sink = await startSink();
   worker = await startWorker('events', {
-    entries: kvEntries('catalog/demo.json'),
+    // Without exploration: its 24-hour periods would put a fixed test visitor
+    // in it on some days, and these tests name the reason they expect.
+    entries: kvEntries('catalog/demo.json', { edit: withoutExploration }),
     vars: { ORIGIN_URL: origin.url, TAILOR_SITE: 'demo', TAILOR_PROFILE_KEYS: PROFILE_KEYS, TAILOR_EVENTS_URL: sink.url },
     // The per-visitor beacon allowance, as wrangler.toml declares it.
     toml: BEACON_LIMIT_TOML,
@@ -198,9 +200,40 @@ test('an OFREP evaluation sends one exposure per flag evaluated, marked with its
   assert.equal(events[0].id, 'visitor-7f3a');
 });
 
+test('a client navigation\'s fragments are the page\'s blocks, counted as exposures marked fragment, and a sighting is credited once', { timeout: 30_000 }, async () => {
+  await settle(0);
+  const cookie = cto({ bid: 'visitor-spa1' });
+  const page = await (await fetch(`${worker.url}/pricing`, { headers: { cookie } })).text();
+  await settle(2);
+  sink.lines.length = 0;
+  const res = await fetch(`${worker.url}/__tailor/fragments?path=/pricing&block=pricing-hero&block=cta`, { headers: { cookie } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('cache-control'), 'private, no-store');
+  const { path, blocks } = await res.json();
+  assert.equal(path, '/pricing');
+  assert.deepEqual(Object.keys(blocks).sort(), ['cta', 'pricing-hero']);
+  for (const name of ['pricing-hero', 'cta']) {
+    assert.equal(blocks[name].variant, variantOf(page, name), name);
+    assert.ok(page.includes(`<tailor-block name="${name}">${blocks[name].html}</tailor-block>`), `${name}: the page's own fill`);
+  }
+  await settle(2);
+  assert.deepEqual(sink.events().map((e) => [e.kind, e.channel, e.block, e.path]).sort(),
+    [['exposure', 'fragment', 'cta', '/pricing'], ['exposure', 'fragment', 'pricing-hero', '/pricing']]);
+  sink.lines.length = 0;
+  const seen = { type: 'seen', block: 'pricing-hero', path: '/pricing' };
+  assert.match((await beacon(cookie, seen)).headers.get('server-timing'), /credited 1/);
+  assert.match((await beacon(cookie, seen)).headers.get('server-timing'), /credited 0/, 'once per page view');
+  await settle(1);
+  assert.deepEqual(sink.events().map((e) => [e.kind, e.block, e.variant]), [['seen', 'pricing-hero', blocks['pricing-hero'].variant]]);
+  const refused = await fetch(`${worker.url}/__tailor/fragments?path=/pricing`, { headers: { cookie } });
+  assert.equal(refused.status, 400);
+});
+
 test('the click reporter script is served', { timeout: 30_000 }, async () => {
   const res = await fetch(`${worker.url}/__tailor/events.js`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type'), /javascript/);
-  assert.match(await res.text(), /sendBeacon\('\/__tailor\/event'/);
+  const script = await res.text();
+  assert.match(script, /sendBeacon\('\/__tailor\/event'/);
+  assert.match(script, /type: 'seen'/);
 });

@@ -136,6 +136,14 @@ const VALID = [
       as_organization: { 'example health systems': { industry: 'healthcare' }, 'société générale': { company_size: null } },
     };
   })],
+  ['GrowthBook 1.8 saved groups: typed lists, conditions, $savedGroup', base((d) => {
+    d.saved_groups = {
+      beta: { type: 'list', attributeKey: 'id', values: ['acme', 42] },
+      fintech: { type: 'condition', condition: { industry: 'fintech' } },
+      'beta-fintech': { type: 'condition', condition: { $and: [{ $savedGroup: { id: 'beta' } }, { $savedGroup: { id: 'fintech' } }] } },
+    };
+    hero(d).variants[1].when = { $savedGroup: { id: 'beta-fintech' } };
+  })],
 ];
 
 // Invalid for the schema and for Rust.
@@ -160,6 +168,7 @@ const INVALID = [
   ['a page pattern with an inner *', base((d) => { d.pages = ['/docs/*/api']; })],
   ['a relative page', base((d) => { d.pages = ['pricing']; })],
   ['explicit null where serde has no Option', base((d) => { d.saved_groups = null; })],
+  ['a saved group of an unknown type', base((d) => { d.saved_groups = { beta: { type: 'segment', values: [] } }; })],
   ['an exploration share over 0.5', base((d) => { d.exploration = { share: 0.6 }; })],
   ['an exploration period of 0', base((d) => { d.exploration = { share: 0.1, period_hours: 0 }; })],
   ['an experiment with one variation', base((d) => { hero(d).experiment = experiment({ variations: ['default'] }); })],
@@ -207,6 +216,10 @@ const RUST_ONLY = [
   ['duplicate signal ids', base((d) => { d.signals = [signal({ any: [{ path: '/' }] }), signal({ any: [{ path: '/' }] })]; }), 'signals.1.id'],
   ['a condition that does not compile', base((d) => { hero(d).variants[1].when = { industry: { $like: 'fin*' } }; }), 'blocks.hero.variants.1.when'],
   ['an invalid regex', base((d) => { hero(d).variants[1].when = { industry: { $regex: '(' } }; }), 'blocks.hero.variants.1.when'],
+  ['a $savedGroup naming an undeclared group', base((d) => { hero(d).variants[1].when = { $savedGroup: { id: 'nope' } }; }), 'blocks.hero.variants.1.when'],
+  ['condition groups in a cycle', base((d) => {
+    d.saved_groups = { a: { type: 'condition', condition: { $savedGroup: { id: 'b' } } }, b: { type: 'condition', condition: { $not: { $savedGroup: { id: 'a' } } } } };
+  }), 'cycle: a → b → a'],
   ['unsafe HTML', base((d) => { hero(d).variants[1].html = '<img src="x.png" onerror="alert(1)">'; }), 'unsafe HTML'],
   ['a missing fragment file', base((d) => { hero(d).variants[0].file = 'fragments/nope.html'; }), 'blocks.hero.variants.0.file'],
 ];
