@@ -44,6 +44,9 @@ fn profile_benches(c: &mut Criterion) {
         preview: None,
         asn: None,
         as_organization: None,
+        accept_language: None,
+        timezone: None,
+        utc_offset_min: None,
     };
     c.bench_function("profile/resolve visitor from request", |b| {
         b.iter(|| resolve(black_box(&ctx), &settings, NOW))

@@ -39,20 +39,22 @@ fn profile() -> impl Strategy<Value = Profile> {
         prop::collection::btree_map("[a-z][a-z0-9_]{0,7}", "[a-z0-9-]{1,8}", 0..3),
         prop::collection::btree_set("[a-z0-9-]{1,8}", 0..3),
     )
-        .prop_map(|(age, life, ind, role, size, stage, plan, bid, x, c, d, s)| Profile {
-            i: NOW - age,
-            e: NOW - age + life.max(age + 1),
-            ind,
-            role,
-            size,
-            stage,
-            plan,
-            bid,
-            x: x.into_iter().collect(),
-            c: c.to_owned(),
-            d: d.into_iter().collect(),
-            s: s.into_iter().collect(),
-        })
+        .prop_map(
+            |(age, life, ind, role, size, stage, plan, bid, x, c, d, s)| Profile {
+                i: NOW - age,
+                e: NOW - age + life.max(age + 1),
+                ind,
+                role,
+                size,
+                stage,
+                plan,
+                bid,
+                x: x.into_iter().collect(),
+                c: c.to_owned(),
+                d: d.into_iter().collect(),
+                s: s.into_iter().collect(),
+            },
+        )
 }
 
 proptest! {

@@ -198,6 +198,13 @@ enum ProfileCommand {
         /// An experiment bucket assigned by the origin.
         #[arg(long = "experiment", value_name = "LABEL=ARM")]
         experiments: Vec<String>,
+        /// One of the site's own dimensions, as its catalog's `profile`
+        /// declares it (`usage_pct=80`, `renewal=due-14d`).
+        #[arg(long = "dimension", value_name = "NAME=LABEL")]
+        dimensions: Vec<String>,
+        /// A segment the visitor belongs to (the site's CDP computed it).
+        #[arg(long = "segment", value_name = "LABEL")]
+        segments: Vec<String>,
         /// Consent flags: p (personalization), a (analytics), pa, or - (none).
         #[arg(long, default_value = "pa")]
         consent: String,
@@ -533,6 +540,8 @@ fn profile_command(command: ProfileCommand) -> Result<(), String> {
             kid,
             set,
             experiments,
+            dimensions,
+            segments,
             consent,
             ttl,
         } => {
@@ -575,6 +584,16 @@ fn profile_command(command: ProfileCommand) -> Result<(), String> {
                     .map_err(|_| format!("--experiment {pair}: arm must be 0-99"))?;
                 profile.x.push((label.to_owned(), arm));
             }
+            for pair in &dimensions {
+                let (name, label) = pair
+                    .split_once('=')
+                    .ok_or(format!("--dimension {pair}: expected NAME=LABEL"))?;
+                profile.d.push((name.to_owned(), label.to_owned()));
+            }
+            // The payload's canonical order; a repeated name is refused by `sign`.
+            profile.d.sort();
+            profile.s = segments;
+            profile.s.sort();
             let cookie = sign(&profile, key, &settings.cookie_name).map_err(|e| e.to_string())?;
             println!("{cookie}");
             Ok(())

@@ -7,7 +7,7 @@ use crate::budget::Deadline;
 use crate::catalog::{CompiledCatalog, Manifest};
 use crate::decide::{decide, Decision};
 use crate::platform::{Clock, Platform};
-use crate::profile::Visitor;
+use crate::profile::{RequestContext, Visitor};
 use crate::route::{gates, Request};
 use crate::timing::ServerTiming;
 use crate::visitor::{identify, Edge as VisitorEdge, Page, Visit};
@@ -48,8 +48,8 @@ impl<P: Platform> Edge<'_, P> {
     pub async fn decide(&self, req: &Request, path: &str, visit: Visit, started_ms: f64) -> Decided {
         let mut timing = ServerTiming::new();
         let deadline = Deadline::new(started_ms, self.config.budget_ms);
-        let preview = gates::preview_keys(self.config, req);
-        let ctx = req.context(preview);
+        let now_s = self.decided_at_s(req);
+        let ctx = self.context_of(req, now_s);
         let page = Page {
             path,
             query: req.query(),
@@ -57,7 +57,6 @@ impl<P: Platform> Edge<'_, P> {
         let t0 = self.now_ms();
         let loaded = self.live_catalog(&deadline).await;
         let t1 = self.now_ms();
-        let now_s = self.platform.clock().now_s();
         let (catalog, outcome) = match loaded {
             Err(label) => {
                 if self.config.site.is_some() {
@@ -91,7 +90,7 @@ impl<P: Platform> Edge<'_, P> {
         let identified = identify(&ctx, page, &edge, manifest, visit, now_s, &mut timing);
         let decisions = match (&catalog, &outcome) {
             (Some(catalog), Outcome::Personalize) => {
-                let decisions = self.decide_for(catalog, &identified.visitor);
+                let decisions = decide(catalog, &identified.visitor, now_s);
                 let summary: Vec<String> = decisions
                     .iter()
                     .map(|d| format!("{}:{}:{}", d.block, d.variant, d.reason.label()))
@@ -116,7 +115,8 @@ impl<P: Platform> Edge<'_, P> {
     /// signals and network labels too (OFREP); without, who but not what
     /// (the beacon).
     pub fn visitor_of(&self, req: &Request, path: &str, manifest: Option<&Manifest>) -> Visitor {
-        let ctx = req.context(gates::preview_keys(self.config, req));
+        let now_s = self.decided_at_s(req);
+        let ctx = self.context_of(req, now_s);
         let page = Page {
             path,
             query: req.query(),
@@ -126,7 +126,6 @@ impl<P: Platform> Edge<'_, P> {
             config: self.config,
             random: &random,
         };
-        let now_s = self.platform.clock().now_s();
         identify(
             &ctx,
             page,
@@ -137,6 +136,23 @@ impl<P: Platform> Edge<'_, P> {
             &mut ServerTiming::new(),
         )
         .visitor
+    }
+
+    /// The time `req` is decided at, unix seconds: the clock's, or a dev
+    /// override's (`X-Tailor-Dev-Now`, only with `TAILOR_DEV_OVERRIDES`).
+    pub fn decided_at_s(&self, req: &Request) -> u64 {
+        req.now_override_s
+            .unwrap_or_else(|| self.platform.clock().now_s())
+    }
+
+    /// What the profile is built from for `req` at `now_s`, with its time
+    /// zone's offset from the platform's clock.
+    fn context_of<'r>(&'r self, req: &'r Request, now_s: u64) -> RequestContext<'r> {
+        let mut ctx = req.context(gates::preview_keys(self.config, req));
+        ctx.utc_offset_min = ctx
+            .timezone
+            .and_then(|zone| self.platform.clock().utc_offset_min(zone, now_s));
+        ctx
     }
 
     /// Every block of `catalog` decided for `visitor` now, whatever page

@@ -171,6 +171,18 @@ impl Clock for ManualClock {
     fn now_ms(&self) -> f64 {
         self.now.get()
     }
+
+    /// A few fixed zones, without daylight saving time (enough for tests).
+    fn utc_offset_min(&self, timezone: &str, _at_s: u64) -> Option<i32> {
+        match timezone {
+            "UTC" | "Etc/UTC" => Some(0),
+            "Europe/Berlin" => Some(60),
+            "America/New_York" => Some(-300),
+            "Asia/Kolkata" => Some(330),
+            "Asia/Tokyo" => Some(540),
+            _ => None,
+        }
+    }
 }
 
 /// A timer whose sleeps complete as soon as they are polled: anything that is

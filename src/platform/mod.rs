@@ -144,6 +144,14 @@ pub trait Clock {
     fn now_unix_ms(&self) -> u64 {
         self.now_ms().max(0.0) as u64
     }
+
+    /// The offset from UTC of IANA time zone `timezone` at `at_s` (unix
+    /// seconds), in minutes; `None` for a zone the platform does not know.
+    /// Without a time zone database, only UTC is known.
+    fn utc_offset_min(&self, timezone: &str, at_s: u64) -> Option<i32> {
+        let _ = at_s;
+        matches!(timezone, "UTC" | "Etc/UTC" | "Etc/GMT" | "GMT").then_some(0)
+    }
 }
 
 /// Timers, so the core can bound how long it waits for I/O.

@@ -5,6 +5,7 @@
 pub mod anonymous;
 pub mod cookie;
 pub mod keys;
+pub mod locale;
 pub mod payload;
 pub mod preview;
 pub mod site;
@@ -73,6 +74,13 @@ pub struct RequestContext<'a> {
     pub asn: Option<u32>,
     /// The platform's network organization (`request.cf.asOrganization`).
     pub as_organization: Option<&'a str>,
+    /// The `Accept-Language` header.
+    pub accept_language: Option<&'a str>,
+    /// The visitor's time zone (`request.cf.timezone`).
+    pub timezone: Option<&'a str>,
+    /// That time zone's offset from UTC at the time decided at, minutes
+    /// (the platform's clock knows time zones; the core does not).
+    pub utc_offset_min: Option<i32>,
 }
 
 /// Where the profile came from.
@@ -242,6 +250,10 @@ pub fn resolve(ctx: &RequestContext<'_>, settings: &ProfileSettings, now_s: u64)
     if let Some(country) = anonymous::country(ctx.country) {
         attributes.insert("country".to_owned(), json!(country));
     }
+    if let Some(language) = ctx.accept_language.and_then(locale::language) {
+        attributes.insert("language".to_owned(), json!(language));
+    }
+    locale::time_attributes(now_s, ctx.timezone.zip(ctx.utc_offset_min), &mut attributes);
     let returning = matches!(source, ProfileSource::Cookie { .. } | ProfileSource::Preview);
     attributes.insert(
         "visitor".to_owned(),

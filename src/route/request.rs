@@ -19,14 +19,18 @@ pub const REQUEST_HEADERS: &[&str] = &[
     "authorization",
     "x-tailor-preview-key",
     "sec-fetch-site",
+    "accept-language",
 ];
 
-/// Headers that stand in for `request.cf` in `wrangler dev` and tests, read
-/// only with `TAILOR_DEV_OVERRIDES = "on"`.
-pub const DEV_OVERRIDE_HEADERS: [&str; 3] = [
+/// Headers that stand in for `request.cf` and the clock in `wrangler dev`
+/// and tests, read only with `TAILOR_DEV_OVERRIDES = "on"`.
+pub const DEV_OVERRIDE_HEADERS: [&str; 5] = [
     "x-tailor-dev-cf-asn",
     "x-tailor-dev-cf-as-organization",
     "x-tailor-dev-cf-country",
+    "x-tailor-dev-cf-timezone",
+    // Unix seconds: the time the request is decided at (local hour, dates).
+    "x-tailor-dev-now",
 ];
 
 /// What the edge knows of where a request came from (`request.cf`).
@@ -38,6 +42,8 @@ pub struct EdgeContext {
     pub asn: Option<f64>,
     /// `request.cf.asOrganization`.
     pub as_organization: Option<String>,
+    /// `request.cf.timezone` (IANA, `Europe/Berlin`).
+    pub timezone: Option<String>,
 }
 
 /// The facts of one request the core decides with, owned.
@@ -75,6 +81,13 @@ pub struct Request {
     pub asn: Option<u32>,
     /// The visitor's network organization.
     pub as_organization: Option<String>,
+    /// `Accept-Language`.
+    pub accept_language: Option<String>,
+    /// The visitor's time zone (IANA name, as the edge gives it).
+    pub timezone: Option<String>,
+    /// The time to decide at instead of the clock's, unix seconds (a dev
+    /// override only: tests of time-of-day rules).
+    pub now_override_s: Option<u64>,
 }
 
 impl Request {
@@ -118,14 +131,19 @@ impl Request {
                 .filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n))
                 .map(|n| n as u32),
             as_organization: edge.as_organization,
+            accept_language: header("accept-language"),
+            timezone: edge.timezone,
+            now_override_s: None,
         };
         if dev_overrides {
-            let [asn, organization, country] = DEV_OVERRIDE_HEADERS.map(header);
+            let [asn, organization, country, timezone, now] = DEV_OVERRIDE_HEADERS.map(header);
             if let Some(asn) = asn.and_then(|v| v.trim().parse().ok()) {
                 request.asn = Some(asn);
             }
             request.as_organization = organization.or(request.as_organization);
             request.country = country.or(request.country);
+            request.timezone = timezone.or(request.timezone);
+            request.now_override_s = now.and_then(|v| v.trim().parse().ok());
         }
         request
     }
@@ -163,6 +181,9 @@ impl Request {
             preview,
             asn: self.asn,
             as_organization: self.as_organization.as_deref(),
+            accept_language: self.accept_language.as_deref(),
+            timezone: self.timezone.as_deref(),
+            utc_offset_min: None,
         }
     }
 }

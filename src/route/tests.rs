@@ -134,12 +134,16 @@ fn requests_read_their_headers_and_the_edge_context() {
         "cookie" => Some("a=1".to_owned()),
         "sec-gpc" => Some(" 1".to_owned()),
         "x-tailor-dev-cf-asn" => Some("64500".to_owned()),
+        "x-tailor-dev-cf-timezone" => Some("Asia/Tokyo".to_owned()),
+        "x-tailor-dev-now" => Some("1796513400".to_owned()),
+        "accept-language" => Some("de-CH".to_owned()),
         _ => None,
     };
     let edge = EdgeContext {
         country: Some("de".into()),
         asn: Some(13335.0),
         as_organization: None,
+        timezone: Some("Europe/Berlin".into()),
     };
     let req = Request::read(
         "GET".into(),
@@ -153,8 +157,17 @@ fn requests_read_their_headers_and_the_edge_context() {
     assert_eq!(req.asn, Some(13335));
     assert_eq!((req.path(), req.query()), ("/p", "utm_source=x"));
     assert!(req.secure());
+    assert_eq!(req.accept_language.as_deref(), Some("de-CH"));
+    assert_eq!(
+        (req.timezone.as_deref(), req.now_override_s),
+        (Some("Europe/Berlin"), None)
+    );
     let dev = Request::read("GET".into(), "http://s/".into(), &header, edge, true);
     assert_eq!(dev.asn, Some(64500), "dev overrides stand in for request.cf");
+    assert_eq!(
+        (dev.timezone.as_deref(), dev.now_override_s),
+        (Some("Asia/Tokyo"), Some(1_796_513_400))
+    );
     for odd in [-1.0, 1.5, 5e9, f64::NAN] {
         let edge = EdgeContext {
             asn: Some(odd),

@@ -3,7 +3,8 @@
 //! for the same visitor.
 //!
 //! ```text
-//! profile (signed cookie │ preview profile │ anonymous context)
+//! profile (signed cookie │ preview profile │ anonymous context, time, language)
+//!   → the site's dimensions and segments (as the catalog declares them)
 //!   → signals (the edge's state cookie: signals.*, visits)
 //!   → firmographics (the catalog's network labels, for what is not declared)
 //!   → consent (cookie, opt-out, Sec-GPC)
@@ -91,6 +92,7 @@ pub fn identify(
     let Some(manifest) = manifest else {
         return Identified { visitor, set_cookies };
     };
+    declare_site_labels(manifest, now_s, &mut visitor);
     set_cookies.extend(track(
         ctx,
         page,
@@ -221,6 +223,18 @@ fn track(
             signals::STATE_LIFETIME_S
         )
     })
+}
+
+/// The site's own dimensions and segments the cookie carried, as far as
+/// the catalog declares them (`docs/profile-cookie.md`).
+fn declare_site_labels(manifest: &Manifest, now_s: u64, visitor: &mut Visitor) {
+    let Some(site) = manifest.profile.as_ref() else {
+        return;
+    };
+    let declared = site.attributes(&visitor.carried, now_s);
+    if let Some(attributes) = visitor.attributes.as_object_mut() {
+        attributes.extend(declared);
+    }
 }
 
 /// Visits from a known network: the catalog's firmographics labels fill in

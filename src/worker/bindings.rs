@@ -84,6 +84,11 @@ impl Clock for DateClock {
     fn now_ms(&self) -> f64 {
         js_sys::Date::now()
     }
+
+    /// From `Intl` (workerd carries the time zone database).
+    fn utc_offset_min(&self, timezone: &str, at_s: u64) -> Option<i32> {
+        super::io::utc_offset_minutes(timezone, at_s as f64 * 1000.0)
+    }
 }
 
 /// `setTimeout`, through the `worker` crate's `Delay`.

@@ -131,7 +131,29 @@ export function readHeaders(request, names) {
 export function edgeContext(request) {
   const cf = request.cf ?? {};
   const text = (v) => (typeof v === 'string' ? v : undefined);
-  return [text(cf.country), typeof cf.asn === 'number' ? cf.asn : undefined, text(cf.asOrganization)];
+  return [text(cf.country), typeof cf.asn === 'number' ? cf.asn : undefined, text(cf.asOrganization), text(cf.timezone)];
+}
+
+// One formatter per time zone: building an Intl.DateTimeFormat costs far
+// more than using one. Bounded, since time zone names come from requests.
+const offsetFormats = new Map();
+
+/** The UTC offset of IANA time zone `timeZone` at `atMs`, in minutes; `undefined` for a zone Intl does not know. */
+export function utcOffsetMinutes(timeZone, atMs) {
+  let format = offsetFormats.get(timeZone);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+    } catch {
+      format = null;
+    }
+    if (offsetFormats.size < 512) offsetFormats.set(timeZone, format);
+  }
+  if (!format) return undefined;
+  const name = format.formatToParts(new Date(atMs)).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const m = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name);
+  if (!m) return undefined;
+  return m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }
 
 /** `new RegExp(pattern, flags)`, `undefined` for a pattern JS refuses. */

@@ -59,6 +59,8 @@ extern "C" {
     pub fn describe(error: &JsValue) -> String;
     #[wasm_bindgen(js_name = randomBytes)]
     pub fn random_bytes() -> Vec<u8>;
+    #[wasm_bindgen(js_name = utcOffsetMinutes)]
+    pub fn utc_offset_minutes(time_zone: &str, at_ms: f64) -> Option<i32>;
     #[wasm_bindgen(js_name = regExp)]
     pub fn reg_exp(pattern: &str, flags: &str) -> Option<js_sys::Object>;
     #[wasm_bindgen(js_name = regExpTest)]

@@ -93,6 +93,7 @@ fn read_request(req: &Request, method: String, url: String, config: &Config) -> 
         country: cf.get(0).as_string(),
         asn: cf.get(1).as_f64(),
         as_organization: cf.get(2).as_string(),
+        timezone: cf.get(3).as_string(),
     };
     route::Request::read(method, url, &header, edge, config.dev_overrides)
 }
