@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::error::ValidationError;
+use super::guardrails::{source_numbers, GuardrailError, GuardrailProblem, NumbersRule};
 use super::keys::{fragment_key, manifest_key, pointer_key};
 use super::manifest::{
     sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer, Variant,
@@ -145,6 +146,27 @@ impl Bundle {
                     Err(problem) => problems.push(problem),
                 }
             }
+            let mut generate = block.generate.clone();
+            if let Some(guardrails) = generate.as_mut().and_then(|g| g.guardrails.as_mut()) {
+                if !guardrails.source_numbers.is_empty() {
+                    problems.push(
+                        GuardrailError {
+                            block: name.clone(),
+                            field: "guardrails.source_numbers".to_owned(),
+                            problem: GuardrailProblem::SourceNumbersWritten,
+                        }
+                        .into(),
+                    );
+                }
+                if guardrails.numbers == Some(NumbersRule::Source) {
+                    // The block's source content: the text of every variant as published.
+                    guardrails.source_numbers = source_numbers(
+                        variants
+                            .iter()
+                            .filter_map(|v| fragments.get(&v.fragment).map(String::as_str)),
+                    );
+                }
+            }
             blocks.insert(
                 name.clone(),
                 Block {
@@ -152,7 +174,7 @@ impl Bundle {
                     variants,
                     experiment: block.experiment.clone(),
                     bandit: block.bandit.clone(),
-                    generate: block.generate,
+                    generate,
                 },
             );
         }
