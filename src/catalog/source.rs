@@ -363,6 +363,36 @@ mod tests {
     }
 
     #[test]
+    fn guardrails_are_compiled_with_the_numbers_of_the_blocks_source_content() {
+        let with = |generate: &str| {
+            SOURCE.replace(
+                "\"variants\": [",
+                &format!("\"generate\": {generate}, \"variants\": ["),
+            )
+        };
+        let text = with(r#"{"unmatched": true, "brief": "A hero.", "guardrails": {"max_words": 12, "numbers": "source"}}"#)
+            .replace("<h1>Hello</h1>", "<h1>Hello in 2 minutes, 1,000 teams</h1>");
+        let bundle = Bundle::from_source(&text, files).unwrap();
+        let generate = bundle.manifest.blocks["hero"].generate.clone().unwrap();
+        assert_eq!(generate.brief.as_deref(), Some("A hero."));
+        assert_eq!(generate.guardrails.unwrap().source_numbers, ["1000", "2"]);
+        let hand_written = with(r#"{"guardrails": {"numbers": "source", "source_numbers": ["99"]}}"#);
+        assert_eq!(
+            Bundle::from_source(&hand_written, files).unwrap_err().path,
+            "blocks.hero.generate.guardrails.source_numbers"
+        );
+        let zero = with(r#"{"guardrails": {"max_chars": 0}}"#);
+        let error = Bundle::from_source(&zero, files).unwrap_err();
+        assert_eq!(error.path, "blocks.hero.generate.guardrails.max_chars");
+        assert_eq!(error.message, "must be a whole number from 1 to 65536");
+        let empty_brief = with(r#"{"brief": " "}"#);
+        assert_eq!(
+            Bundle::from_source(&empty_brief, files).unwrap_err().path,
+            "blocks.hero.generate.brief"
+        );
+    }
+
+    #[test]
     fn problems_are_reported_with_their_path() {
         let missing_file = SOURCE.replace("hero/cto.html", "hero/nope.html");
         let err = Bundle::from_source(&missing_file, files).unwrap_err();

@@ -327,6 +327,8 @@ pub enum FakeAnswer {
     Status(u16, String),
     /// A body of another content type.
     ContentType(String, String),
+    /// This status, content type and body.
+    StatusType(u16, String, String),
     /// The connection fails.
     Error,
     /// Never answers.
@@ -383,6 +385,11 @@ impl Generator for FakeGenerator {
                 FakeAnswer::ContentType(content_type, body) => Ok(GeneratorAnswer {
                     content_type: Some(content_type),
                     ..html(body)
+                }),
+                FakeAnswer::StatusType(status, content_type, body) => Ok(GeneratorAnswer {
+                    status,
+                    content_type: Some(content_type),
+                    body,
                 }),
                 FakeAnswer::Error => Err("connection refused".to_owned()),
                 FakeAnswer::Hang => std::future::pending().await,
