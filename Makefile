@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test bench-wasm bench-e2e bench-workerd bench-loop-storage loop-demo vectors schema fuzz-build fuzz bundle e2e bench clean
+.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test llm-generator bench-wasm bench-e2e bench-workerd bench-loop-storage loop-demo vectors schema fuzz-build fuzz bundle e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV,
 ## with the control worker beside it (publish with `tailor catalog push --to http://127.0.0.1:8787`).
@@ -15,7 +15,7 @@ dev: setup cli seed .dev.vars control/.dev.vars build-control
 	$(WRANGLER) dev -c wrangler.toml -c control/wrangler.toml --ip 127.0.0.1 --port 8787 --persist-to $(DEV_STATE)
 
 ## test: every test (lint, native, bundle, end to end against wrangler dev).
-test: setup lint unit wasm-test vectors schema fuzz-build bundle e2e
+test: setup lint unit wasm-test vectors llm-generator schema fuzz-build bundle e2e
 	@echo "make test: all passed"
 
 .dev.vars:
@@ -68,6 +68,10 @@ wasm-test:
 vectors:
 	node --test examples/node/
 	python3 -m unittest discover -s examples/python
+
+## llm-generator: the reference LLM generator against a local fake chat-completions API.
+llm-generator:
+	node --test examples/llm-generator/
 
 ## schema: catalog/catalog.schema.json against the demo catalog, bad documents and the CLI's validator.
 schema: cli
