@@ -6,7 +6,7 @@ export WRANGLER_SEND_METRICS := false
 WRANGLER := node_modules/.bin/wrangler
 DEV_STATE := .wrangler/state
 
-.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test react bench-wasm bench-e2e bench-workerd bench-loop-storage loop-demo vectors schema growthbook fuzz-build fuzz bundle deploy-check e2e bench clean
+.PHONY: dev test setup cli build build-control build-fault seed lint unit wasm-test react llm-generator bench-wasm bench-e2e bench-workerd bench-loop-storage loop-demo vectors schema growthbook fuzz-build fuzz bundle deploy-check e2e bench clean
 
 ## dev: the demo site at http://127.0.0.1:8787, personalized from a seeded local KV,
 ## with the control worker beside it (publish with `tailor catalog push --to http://127.0.0.1:8787`).
@@ -15,7 +15,7 @@ dev: setup cli seed .dev.vars control/.dev.vars build-control
 	$(WRANGLER) dev -c wrangler.toml -c control/wrangler.toml --ip 127.0.0.1 --port 8787 --persist-to $(DEV_STATE)
 
 ## test: every test (lint, native, bundle, end to end against wrangler dev).
-test: setup lint unit wasm-test vectors react schema growthbook fuzz-build bundle deploy-check e2e
+test: setup lint unit wasm-test vectors react llm-generator schema growthbook fuzz-build bundle deploy-check e2e
 	@echo "make test: all passed"
 
 .dev.vars:
@@ -73,6 +73,9 @@ vectors:
 ## client-side mounts in headless Chromium against a fake edge. No worker needed.
 react: setup
 	node --test --test-concurrency=1 packages/react/test/*.test.mjs
+## llm-generator: the reference LLM generator against a local fake chat-completions API.
+llm-generator:
+	node --test examples/llm-generator/
 
 ## schema: catalog/catalog.schema.json against the demo catalog, bad documents and the CLI's validator.
 schema: cli

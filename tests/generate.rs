@@ -296,3 +296,127 @@ fn published_fragments_are_cached_at_the_location_after_the_response() {
     assert!(other.kv.reads().iter().all(|k| !k.contains("/fragment/")));
     let _ = pointer_key("shop");
 }
+
+/// The fixture catalog with a hero that generates for unmatched segments
+/// under guardrails; its variants state no number but one: "2 minutes".
+fn guarded_world(answer: FakeAnswer) -> World {
+    let mut source: Value = serde_json::from_str(&fixture("catalog.json")).unwrap();
+    source["blocks"]["hero"]["variants"][1]["html"] =
+        json!("<h1 class=\"hero\">For CTOs, set up in 2 minutes</h1>");
+    source["blocks"]["hero"]["generate"] = json!({
+        "unmatched": true,
+        "brief": "A one-line hero headline for the landing page.",
+        "guardrails": { "max_words": 8, "refuse": ["guarantee"], "require": ["edge"], "numbers": "source" }
+    });
+    let bundle = Bundle::from_source(&source.to_string(), |_| Err("no files".into())).unwrap();
+    let guardrails = &bundle.manifest.blocks["hero"]
+        .generate
+        .as_ref()
+        .unwrap()
+        .guardrails;
+    assert_eq!(
+        guardrails.as_ref().unwrap().source_numbers,
+        ["2"],
+        "computed from the variants"
+    );
+    let mut world = World::new(MemoryKv::with_entries(bundle.kv_entries()));
+    world.config.profile.keys = KeyRing::parse(&format!("k1:{SECRET}"), Purpose::ProfileCookie).0;
+    world.generator = Some(FakeGenerator::answering(answer));
+    world
+}
+
+#[test]
+fn a_draft_that_keeps_its_guardrails_is_served_and_the_request_carries_brief_and_rules() {
+    let world = guarded_world(FakeAnswer::Html(
+        "<h1>Retail pages at the edge in 2 minutes</h1>".into(),
+    ));
+    let page = visit(&world, &cookie(&world, &[("industry", "retail")]));
+    assert_eq!(
+        filled(&page, "hero"),
+        "<h1>Retail pages at the edge in 2 minutes</h1>"
+    );
+    let request = &world.generator.as_ref().unwrap().requests()[0];
+    assert_eq!(
+        request.brief.as_deref(),
+        Some("A one-line hero headline for the landing page.")
+    );
+    assert_eq!(request.guardrails.as_ref().unwrap().max_words, Some(8));
+    let wire = serde_json::to_value(request).unwrap();
+    assert_eq!(wire["guardrails"]["source_numbers"], json!(["2"]));
+}
+
+#[test]
+fn a_draft_that_breaks_a_guardrail_is_never_served_and_is_recorded_with_the_rule() {
+    for (draft, label) in [
+        (
+            "<h1>The edge: retail pages that convert, every single day, for you</h1>",
+            "guardrail:max_words",
+        ),
+        ("<h1>We guarantee it, at the edge</h1>", "guardrail:refuse"),
+        ("<h1>Made for retail</h1>", "guardrail:require"),
+        ("<h1>At the edge in 5 minutes</h1>", "guardrail:numbers"),
+    ] {
+        let world = guarded_world(FakeAnswer::Html(draft.into()));
+        let retail = cookie(&world, &[("industry", "retail")]);
+        let page = visit(&world, &retail);
+        assert!(
+            filled(&page, "hero").contains("Made for you"),
+            "{draft}: the default"
+        );
+        assert!(
+            timing(&page).contains(&format!("hero:{label}")),
+            "{draft}: {}",
+            timing(&page)
+        );
+        assert_eq!(
+            world.sanitizer.refused.borrow().as_slice(),
+            [(label, draft.to_owned())]
+        );
+        assert!(
+            world.cache.keys().iter().all(|k| !k.contains("/generated/")),
+            "never cached"
+        );
+        assert_eq!(world.isolate.generation.fallbacks().get(label), Some(&1));
+    }
+}
+
+#[test]
+fn refusals_do_not_open_the_breaker_and_a_generators_own_refusal_is_honoured() {
+    let refusal = json!({
+        "refused": { "rule": "max_words", "detail": "12 words; the limit is 8" },
+        "html": "<h1>A draft far too long for its block at the edge</h1>"
+    });
+    // A 422 must be JSON with `refused`; anything else is a failure.
+    let world = guarded_world(FakeAnswer::Status(422, String::new()));
+    let generator = world.generator.as_ref().unwrap().clone();
+    let page = visit(&world, &cookie(&world, &[("industry", "a0")]));
+    assert!(
+        timing(&page).contains("hero:generator-failed"),
+        "{}",
+        timing(&page)
+    );
+    let answer = |body: String| FakeAnswer::StatusType(422, "application/json".into(), body);
+    generator.set(answer(refusal.to_string()));
+    for industry in ["a1", "a2", "a3", "a4", "a5"] {
+        let page = visit(&world, &cookie(&world, &[("industry", industry)]));
+        assert!(
+            timing(&page).contains("hero:guardrail:max_words"),
+            "{}",
+            timing(&page)
+        );
+    }
+    assert_eq!(world.isolate.generation.calls(), 6, "the breaker stayed closed");
+    assert_eq!(
+        world.sanitizer.refused.borrow().len(),
+        5,
+        "each draft kept for review"
+    );
+    // A refusal without a draft and with a rule of the generator's own.
+    generator.set(answer(json!({ "refused": { "rule": "tone" } }).to_string()));
+    let page = visit(&world, &cookie(&world, &[("industry", "a9")]));
+    assert!(
+        timing(&page).contains("hero:guardrail:generator"),
+        "{}",
+        timing(&page)
+    );
+}

@@ -358,3 +358,90 @@ fn the_control_worker_reads_its_settings_with_defaults_and_warnings() {
     let named: Vec<&str> = warnings.iter().map(|w| w.name).collect();
     assert_eq!(named, ["TAILOR_PUBLISH_SECRETS", "TAILOR_PUBLISH_RETAIN"]);
 }
+
+/// The control worker's `/__tailor/generated` for a block with guardrails:
+/// the real sanitizer first, then the rules; a refused draft is recorded in
+/// KV with everything a review needs.
+#[test]
+fn a_generated_draft_that_breaks_a_guardrail_is_refused_and_recorded_for_review() {
+    use tailor_edge::publish::handle_generated;
+    let kv = MemoryKv::new();
+    let request = json!({
+        "site": "demo", "block": "cta", "variant": "default", "catalog_version": "v-0123456789abcdef",
+        "segment": { "industry": "retail", "role": "cto" },
+        "brief": "A call to action.",
+        "guardrails": { "max_words": 6, "refuse": ["guarantee"], "require": ["Terms apply"],
+                        "numbers": "source", "source_numbers": ["14"] }
+    });
+    let send = |html: &str, approval: bool, refused: Option<Value>| {
+        let mut body = json!({ "request": request, "html": html, "approval": approval });
+        if let Some(refused) = refused {
+            body["refused"] = refused;
+        }
+        let answer = block_on(handle_generated(body.to_string().as_bytes(), "demo", &kv, NOW_MS));
+        assert_eq!(answer.status, 200);
+        (
+            serde_json::from_str::<Value>(&answer.body).unwrap(),
+            answer.headers,
+        )
+    };
+    let (good, _) = send("<p>Try it 14 days. <small>Terms apply</small></p>", false, None);
+    assert_eq!(good["status"], "clean");
+    assert!(kv.snapshot().is_empty());
+
+    let (long, headers) = send(
+        "<p>Try it free for 14 days. <small>Terms apply</small></p>",
+        true,
+        None,
+    );
+    assert_eq!(long["status"], "refused");
+    assert_eq!(long["rule"], "max_words");
+    assert_eq!(long["error"], "8 words; the limit is 6");
+    assert_eq!(long["recorded"], true);
+    assert!(headers.contains(&("x-tailor-refused", "guardrail:max_words".to_owned())));
+    let records = kv.snapshot();
+    assert_eq!(records.len(), 1, "refused, not pending");
+    assert!(
+        records[0].0.starts_with("tailor/demo/refused/cta/default/"),
+        "{}",
+        records[0].0
+    );
+    let record: Value = serde_json::from_str(&records[0].1).unwrap();
+    assert_eq!(record["rule"], "max_words");
+    assert_eq!(record["label"], "guardrail:max_words");
+    assert_eq!(record["refused_by"], "edge");
+    assert_eq!(
+        record["request"]["segment"],
+        json!({ "industry": "retail", "role": "cto" })
+    );
+    assert_eq!(record["request"]["catalog_version"], "v-0123456789abcdef");
+    assert!(record["html"].as_str().unwrap().contains("Try it free"));
+
+    let (phrase, _) = send("<p>We guarantee it. Terms apply</p>", false, None);
+    assert_eq!(phrase["rule"], "refuse");
+    let (number, _) = send("<p>Try 30 days. Terms apply</p>", false, None);
+    assert_eq!(number["rule"], "numbers");
+    // Unsafe markup is refused by the sanitizer first, and never stored.
+    let before = kv.snapshot();
+    let (unsafe_answer, _) = send("<p>Terms apply<script>x()</script></p>", false, None);
+    assert_eq!(unsafe_answer["status"], "refused");
+    assert!(unsafe_answer.get("rule").is_none());
+    assert_eq!(kv.snapshot(), before);
+    // The generator's own refusal: recorded with its rule even when the
+    // catalog's rules pass.
+    let (own, _) = send(
+        "<p>Go. Terms apply</p>",
+        false,
+        Some(json!({ "rule": "tone", "detail": "too pushy" })),
+    );
+    assert_eq!(own["status"], "refused");
+    assert_eq!(own["rule"], "generator");
+    let stored: Vec<Value> = kv
+        .snapshot()
+        .iter()
+        .map(|(_, v)| serde_json::from_str(v).unwrap())
+        .collect();
+    assert!(stored
+        .iter()
+        .any(|r| r["refused_by"] == "generator" && r["detail"] == "too pushy"));
+}

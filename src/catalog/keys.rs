@@ -31,3 +31,10 @@ pub fn push_request_key(site: &str, id: &str) -> String {
 pub fn pending_key(site: &str, block: &str, variant: &str, segment_hash: &str) -> String {
     format!("tailor/{site}/pending/{block}/{variant}/{segment_hash}")
 }
+
+/// The key of a generated draft refused by one of its block's guardrails
+/// (kept for review with the rule it broke): block, variant and a hash of
+/// the segment and version, like [`pending_key`].
+pub fn refused_key(site: &str, block: &str, variant: &str, segment_hash: &str) -> String {
+    format!("tailor/{site}/refused/{block}/{variant}/{segment_hash}")
+}

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ValidationError;
 use crate::profile::site::SiteProfile;
+use super::guardrails::{GuardrailError, GuardrailProblem, Guardrails, MAX_BRIEF_CHARS};
 use crate::signals::{Firmographics, Signal, SignalSettings};
 pub use crate::validation::is_valid_id;
 use crate::validation::MAX_ID_LEN;
@@ -112,7 +113,7 @@ pub struct Block {
 }
 
 /// How a block uses the origin's generator.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Generate {
     /// Ask the generator for the visitor's segment when no precomputed
@@ -124,6 +125,33 @@ pub struct Generate {
     /// publish.
     #[serde(default)]
     pub approval: bool,
+    /// What the block is for, in the origin team's words: sent to the
+    /// generator with each request (the reference generator builds its
+    /// prompt from it and the segment's labels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brief: Option<String>,
+    /// Rules every generated draft must keep; one broken refuses the draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrails: Option<Guardrails>,
+}
+
+impl Generate {
+    /// Checks the brief and the guardrails of `block`.
+    pub fn validate(&self, block: &str) -> Result<(), GuardrailError> {
+        if let Some(brief) = &self.brief {
+            if brief.trim().is_empty() || brief.chars().count() > MAX_BRIEF_CHARS {
+                return Err(GuardrailError {
+                    block: block.to_owned(),
+                    field: "brief".to_owned(),
+                    problem: GuardrailProblem::BadBrief,
+                });
+            }
+        }
+        match &self.guardrails {
+            Some(guardrails) => guardrails.validate(block),
+            None => Ok(()),
+        }
+    }
 }
 
 /// An experiment on a block, GrowthBook-compatible: the same key, seed,
@@ -406,6 +434,9 @@ impl Block {
                     ));
                 }
             }
+        }
+        if let Some(generate) = &self.generate {
+            generate.validate(name)?;
         }
         if let Some(bandit) = &self.bandit {
             for (id, (alpha, beta)) in &bandit.arms {

@@ -13,16 +13,20 @@
 //! | `tailor/{site}/history` | the publisher's retained versions, newest first |
 //! | `tailor/{site}/push/{id}` | a used push request id (expires) |
 //! | `tailor/{site}/pending/{block}/{variant}/{hash}` | generated HTML awaiting approval |
+//! | `tailor/{site}/refused/{block}/{variant}/{hash}` | a generated draft refused by a guardrail, with the rule |
 
 mod compiled;
 mod error;
+pub mod guardrails;
 mod keys;
 mod manifest;
 pub mod source;
 
 pub use compiled::{CompiledBandit, CompiledBlock, CompiledCatalog, CompiledExperiment, CompiledVariant};
 pub use error::{CatalogError, ValidationError};
-pub use keys::{fragment_key, history_key, manifest_key, pending_key, pointer_key, push_request_key};
+pub use keys::{
+    fragment_key, history_key, manifest_key, pending_key, pointer_key, push_request_key, refused_key,
+};
 pub use manifest::{
     is_valid_id, sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer,
     Variant, MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,

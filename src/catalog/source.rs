@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::error::ValidationError;
+use super::guardrails::{source_numbers, GuardrailError, GuardrailProblem, NumbersRule};
 use super::keys::{fragment_key, manifest_key, pointer_key};
 use super::manifest::{
     sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer, Variant,
@@ -150,6 +151,27 @@ impl Bundle {
                     Err(problem) => problems.push(problem),
                 }
             }
+            let mut generate = block.generate.clone();
+            if let Some(guardrails) = generate.as_mut().and_then(|g| g.guardrails.as_mut()) {
+                if !guardrails.source_numbers.is_empty() {
+                    problems.push(
+                        GuardrailError {
+                            block: name.clone(),
+                            field: "guardrails.source_numbers".to_owned(),
+                            problem: GuardrailProblem::SourceNumbersWritten,
+                        }
+                        .into(),
+                    );
+                }
+                if guardrails.numbers == Some(NumbersRule::Source) {
+                    // The block's source content: the text of every variant as published.
+                    guardrails.source_numbers = source_numbers(
+                        variants
+                            .iter()
+                            .filter_map(|v| fragments.get(&v.fragment).map(String::as_str)),
+                    );
+                }
+            }
             blocks.insert(
                 name.clone(),
                 Block {
@@ -157,7 +179,7 @@ impl Bundle {
                     variants,
                     experiment: block.experiment.clone(),
                     bandit: block.bandit.clone(),
-                    generate: block.generate,
+                    generate,
                 },
             );
         }
@@ -344,6 +366,36 @@ mod tests {
         let a = Bundle::from_source(SOURCE, files).unwrap();
         let b = Bundle::from_source(SOURCE, files).unwrap();
         assert_eq!(a.manifest.version, b.manifest.version);
+    }
+
+    #[test]
+    fn guardrails_are_compiled_with_the_numbers_of_the_blocks_source_content() {
+        let with = |generate: &str| {
+            SOURCE.replace(
+                "\"variants\": [",
+                &format!("\"generate\": {generate}, \"variants\": ["),
+            )
+        };
+        let text = with(r#"{"unmatched": true, "brief": "A hero.", "guardrails": {"max_words": 12, "numbers": "source"}}"#)
+            .replace("<h1>Hello</h1>", "<h1>Hello in 2 minutes, 1,000 teams</h1>");
+        let bundle = Bundle::from_source(&text, files).unwrap();
+        let generate = bundle.manifest.blocks["hero"].generate.clone().unwrap();
+        assert_eq!(generate.brief.as_deref(), Some("A hero."));
+        assert_eq!(generate.guardrails.unwrap().source_numbers, ["1000", "2"]);
+        let hand_written = with(r#"{"guardrails": {"numbers": "source", "source_numbers": ["99"]}}"#);
+        assert_eq!(
+            Bundle::from_source(&hand_written, files).unwrap_err().path,
+            "blocks.hero.generate.guardrails.source_numbers"
+        );
+        let zero = with(r#"{"guardrails": {"max_chars": 0}}"#);
+        let error = Bundle::from_source(&zero, files).unwrap_err();
+        assert_eq!(error.path, "blocks.hero.generate.guardrails.max_chars");
+        assert_eq!(error.message, "must be a whole number from 1 to 65536");
+        let empty_brief = with(r#"{"brief": " "}"#);
+        assert_eq!(
+            Bundle::from_source(&empty_brief, files).unwrap_err().path,
+            "blocks.hero.generate.brief"
+        );
     }
 
     #[test]

@@ -148,21 +148,22 @@ impl<P: Platform> Edge<'_, P> {
         let lookups = decisions.iter().map(|decision| {
             let block = manifest.blocks.get(&decision.block);
             let variant = block.and_then(|b| b.variants.iter().find(|v| v.id == decision.variant));
-            let settings = block.and_then(|b| b.generate).unwrap_or_default();
-            let wanted = variant.is_some_and(|v| v.generated)
-                || (settings.unmatched && decision.reason == Reason::Default);
+            let settings = block.and_then(|b| b.generate.as_ref());
+            let (unmatched, approval) = settings.map_or((false, false), |g| (g.unmatched, g.approval));
+            let wanted =
+                variant.is_some_and(|v| v.generated) || (unmatched && decision.reason == Reason::Default);
             let request = wanted.then(|| GenerateRequest {
                 site: site.to_owned(),
                 block: decision.block.clone(),
                 variant: decision.variant.clone(),
                 catalog_version: manifest.version.clone(),
                 segment: segment.clone(),
+                brief: settings.and_then(|g| g.brief.clone()),
+                guardrails: settings.and_then(|g| g.guardrails.clone()),
             });
             async move {
                 match request {
-                    Some(request) => {
-                        Some(generated(request, settings.approval, wait_ms, scope, &self.platform).await)
-                    }
+                    Some(request) => Some(generated(request, approval, wait_ms, scope, &self.platform).await),
                     None => None,
                 }
             }

@@ -19,9 +19,13 @@ use futures_util::future::{select, Either};
 use serde_json::Value;
 
 use super::FragmentCache;
+use crate::catalog::guardrails::GuardrailRule;
 use crate::catalog::sha256_hex;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
-use crate::platform::{Cache, Clock, GenerateRequest, Generator, Platform, Sanitized, Sanitizer, Timer};
+use crate::platform::{
+    Cache, Clock, GenerateRequest, Generator, GeneratorAnswer, GeneratorRefusal, Platform, Sanitized,
+    Sanitizer, Timer,
+};
 use crate::profile::Visitor;
 
 /// Consecutive failures that open the breaker.
@@ -46,6 +50,9 @@ pub enum GenerateMiss {
     Unsafe,
     /// The block needs approval: the answer is kept pending, never served.
     AwaitingApproval,
+    /// The draft broke one of the block's guardrails (found by the control
+    /// worker or by the generator): refused, kept for review, never served.
+    Guardrail(GuardrailRule),
 }
 
 impl GenerateMiss {
@@ -58,6 +65,7 @@ impl GenerateMiss {
             Self::Failed => "generator-failed",
             Self::Unsafe => "generator-unsafe",
             Self::AwaitingApproval => "generator-pending-approval",
+            Self::Guardrail(rule) => rule.label(),
         }
     }
 }
@@ -254,28 +262,29 @@ fn call_generator<P: Platform>(
             Some(answer) => answer.await.ok(),
             None => None,
         };
-        let usable = answer.filter(|a| {
-            a.status == 200
-                && a.body.len() <= MAX_FRAGMENT_BYTES
-                && !a.body.trim().is_empty()
-                && a.content_type
-                    .as_deref()
-                    .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"))
-        });
-        let sanitized = match (usable, later.generation()) {
-            (Some(answer), Some((_, sanitizer))) => {
-                Some(sanitizer.sanitize(&request, &answer.body, approval).await)
-            }
+        let usable = answer.and_then(|a| usable(&a));
+        let sanitized = match (&usable, later.generation()) {
+            (Some((html, refused)), Some((_, sanitizer))) if !html.is_empty() => Some(
+                sanitizer
+                    .sanitize(&request, html, approval, refused.as_ref())
+                    .await,
+            ),
             _ => None,
         };
-        let outcome = match sanitized {
-            Some(Ok(Sanitized::Clean(html))) => {
+        let outcome = match (sanitized, usable) {
+            (Some(Ok(Sanitized::Clean(html))), Some((_, None))) => {
                 later.cache().put_text(&key, &html, ttl_s).await;
                 Ok(memory.insert(&key, html))
             }
-            Some(Ok(Sanitized::Pending)) => Err(GenerateMiss::AwaitingApproval),
-            Some(Ok(Sanitized::Refused(_))) => Err(GenerateMiss::Unsafe),
-            Some(Err(_)) | None => Err(GenerateMiss::Failed),
+            (Some(Ok(Sanitized::Pending)), Some((_, None))) => Err(GenerateMiss::AwaitingApproval),
+            (Some(Ok(Sanitized::Refused(_))), _) => Err(GenerateMiss::Unsafe),
+            (Some(Ok(Sanitized::Guardrail(violation))), _) => Err(GenerateMiss::Guardrail(violation.rule)),
+            // The generator refused its draft: never served, whatever the
+            // sanitizer (or its absence) made of it.
+            (_, Some((_, Some(refused)))) => {
+                Err(GenerateMiss::Guardrail(GuardrailRule::from_name(&refused.rule)))
+            }
+            _ => Err(GenerateMiss::Failed),
         };
         // An unsafe answer or one awaiting approval is the generator working
         // as designed; only failures count against the breaker.
@@ -283,6 +292,45 @@ fn call_generator<P: Platform>(
         state.finish(&key, worked, later.clock().now_ms());
         outcome
     })
+}
+
+/// What a generator's answer offers: a draft to sanitize (`200`, HTML,
+/// 1 byte to 64 KiB), or its own refusal of a draft (`422`, JSON
+/// `{"refused": {"rule", "detail"}, "html"}`, the draft possibly empty);
+/// `None` when it is a failure.
+fn usable(answer: &GeneratorAnswer) -> Option<(String, Option<GeneratorRefusal>)> {
+    #[derive(serde::Deserialize)]
+    struct Refusal {
+        refused: GeneratorRefusal,
+        #[serde(default)]
+        html: String,
+    }
+    let content_type = answer
+        .content_type
+        .as_deref()
+        .unwrap_or_default()
+        .trim_start()
+        .to_ascii_lowercase();
+    match answer.status {
+        200 if answer.body.len() <= MAX_FRAGMENT_BYTES
+            && !answer.body.trim().is_empty()
+            && content_type.starts_with("text/html") =>
+        {
+            Some((answer.body.clone(), None))
+        }
+        422 if answer.body.len() <= 2 * MAX_FRAGMENT_BYTES
+            && content_type.starts_with("application/json") =>
+        {
+            let refusal: Refusal = serde_json::from_str(&answer.body).ok()?;
+            let html = if refusal.html.len() <= MAX_FRAGMENT_BYTES && !refusal.html.trim().is_empty() {
+                refusal.html
+            } else {
+                String::new()
+            };
+            Some((html, Some(refusal.refused)))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -334,6 +382,8 @@ mod tests {
             variant: "default".into(),
             catalog_version: "v-1".into(),
             segment: [("industry".to_owned(), "fintech".to_owned())].into(),
+            brief: None,
+            guardrails: None,
         };
         let key = generated_key(&request);
         assert!(key.starts_with("https://tailor.internal/demo/generated/hero/default/v-1/"));

@@ -10,9 +10,10 @@ use std::rc::Rc;
 use crate::http::ResponseHead;
 
 use super::{
-    Cache, Clock, EventSink, GenerateRequest, Generator, GeneratorAnswer, Kv, KvError, KvWrite, KvWriteError,
-    Platform, RegexEngine, Sanitized, Sanitizer, Task, Timer,
+    Cache, Clock, EventSink, GenerateRequest, Generator, GeneratorAnswer, GeneratorRefusal, Kv, KvError,
+    KvWrite, KvWriteError, Platform, RegexEngine, Sanitized, Sanitizer, Task, Timer,
 };
+use crate::catalog::guardrails::{GuardrailRule, Violation};
 
 /// How a [`MemoryKv`] answers for one key, beyond plain storage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -338,6 +339,8 @@ pub enum FakeAnswer {
     Status(u16, String),
     /// A body of another content type.
     ContentType(String, String),
+    /// This status, content type and body.
+    StatusType(u16, String, String),
     /// The connection fails.
     Error,
     /// Never answers.
@@ -395,6 +398,11 @@ impl Generator for FakeGenerator {
                     content_type: Some(content_type),
                     ..html(body)
                 }),
+                FakeAnswer::StatusType(status, content_type, body) => Ok(GeneratorAnswer {
+                    status,
+                    content_type: Some(content_type),
+                    body,
+                }),
                 FakeAnswer::Error => Err("connection refused".to_owned()),
                 FakeAnswer::Hang => std::future::pending().await,
             }
@@ -419,23 +427,42 @@ impl Future for YieldOnce {
 }
 
 /// A stand-in for the control worker's sanitizer (the real one is tested
-/// with the `sanitize` feature and end to end): refuses `<script`, keeps
-/// answers for blocks needing approval pending.
+/// with the `sanitize` feature and end to end): refuses `<script`, applies
+/// the request's guardrails (the real rules), keeps answers for blocks
+/// needing approval pending.
 #[derive(Debug, Clone, Default)]
 pub struct FakeSanitizer {
     /// What was kept pending for approval.
     pub pending: Rc<RefCell<Vec<String>>>,
+    /// Drafts refused by a guardrail: (rule label, draft).
+    pub refused: Rc<RefCell<Vec<(&'static str, String)>>>,
 }
 
 impl Sanitizer for FakeSanitizer {
     fn sanitize(
         &self,
-        _request: &GenerateRequest,
+        request: &GenerateRequest,
         html: &str,
         approval: bool,
+        refused: Option<&GeneratorRefusal>,
     ) -> impl Future<Output = Result<Sanitized, String>> + 'static {
+        let broken = request
+            .guardrails
+            .as_ref()
+            .and_then(|g| g.check(html).err())
+            .or_else(|| {
+                refused.map(|r| Violation {
+                    rule: GuardrailRule::from_name(&r.rule),
+                    detail: r.detail.clone(),
+                })
+            });
         let result = if html.to_ascii_lowercase().contains("<script") {
             Sanitized::Refused("<script> element".into())
+        } else if let Some(violation) = broken {
+            self.refused
+                .borrow_mut()
+                .push((violation.rule.label(), html.to_owned()));
+            Sanitized::Guardrail(violation)
         } else if approval {
             self.pending.borrow_mut().push(html.to_owned());
             Sanitized::Pending
@@ -456,6 +483,7 @@ impl Sanitizer for NoSanitizer {
         _request: &GenerateRequest,
         _html: &str,
         _approval: bool,
+        _refused: Option<&GeneratorRefusal>,
     ) -> impl Future<Output = Result<Sanitized, String>> + 'static {
         std::future::ready(Err("no sanitizer".to_owned()))
     }

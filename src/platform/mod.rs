@@ -80,6 +80,13 @@ pub struct GenerateRequest {
     pub catalog_version: String,
     /// Segment labels (`industry`, `role`, `company_size`, `lifecycle`), sorted.
     pub segment: std::collections::BTreeMap<String, String>,
+    /// The block's brief from the catalog (`generate.brief`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brief: Option<String>,
+    /// The block's guardrails from the catalog (`generate.guardrails`), if
+    /// any: the generator may refuse early; the control worker enforces them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardrails: Option<crate::catalog::guardrails::Guardrails>,
 }
 
 /// The generator's answer, as received (the core checks it).
@@ -113,17 +120,35 @@ pub enum Sanitized {
     Pending,
     /// Unsafe markup; refused, with what was found.
     Refused(String),
+    /// Safe, but it breaks one of the block's guardrails (checked by the
+    /// control worker, or by the generator itself): refused and kept for
+    /// review with the rule, never served.
+    Guardrail(crate::catalog::guardrails::Violation),
+}
+
+/// A generator's own refusal of its draft (a `422` answer, see
+/// `docs/generator.md`): the rule it broke, why, and the draft if given.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GeneratorRefusal {
+    /// The rule's name (`max_words`; a name Tailor does not know is the generator's own rule).
+    pub rule: String,
+    /// What broke it.
+    #[serde(default)]
+    pub detail: String,
 }
 
 /// The fragment sanitizer (in the control worker, over its service binding;
 /// natively the same code in-process).
 pub trait Sanitizer {
-    /// Checks `html` generated for `request`; `approval` keeps it pending.
+    /// Checks `html` generated for `request` (sanitizer, then the request's
+    /// guardrails); `approval` keeps it pending. With `refused`, the
+    /// generator already refused the draft: it is only kept for review.
     fn sanitize(
         &self,
         request: &GenerateRequest,
         html: &str,
         approval: bool,
+        refused: Option<&GeneratorRefusal>,
     ) -> impl Future<Output = Result<Sanitized, String>> + 'static;
 }
 

@@ -4,16 +4,29 @@
 
 use serde_json::{json, Value};
 
-use crate::platform::{GenerateRequest, Sanitized};
+use crate::catalog::guardrails::{GuardrailRule, Violation};
+use crate::platform::{GenerateRequest, GeneratorRefusal, Sanitized};
 
 /// The control worker's internal endpoint for generated fragments (reached
 /// only over the page worker's service binding).
 pub const GENERATED_PATH: &str = "/__tailor/generated";
 
 /// The body the page worker sends the control worker for a generated
-/// fragment (the control worker's `handle_generated` answers it).
-pub fn generated_request(request: &GenerateRequest, html: &str, approval: bool) -> String {
-    json!({ "request": request, "html": html, "approval": approval }).to_string()
+/// fragment (the control worker's `handle_generated` answers it); `refused`
+/// when the generator itself refused the draft (it is then only recorded).
+pub fn generated_request(
+    request: &GenerateRequest,
+    html: &str,
+    approval: bool,
+    refused: Option<&GeneratorRefusal>,
+) -> String {
+    match refused {
+        None => json!({ "request": request, "html": html, "approval": approval }),
+        Some(refused) => {
+            json!({ "request": request, "html": html, "approval": approval, "refused": refused })
+        }
+    }
+    .to_string()
 }
 
 /// What the control worker's answer to [`generated_request`] says; `None`
@@ -24,7 +37,15 @@ pub fn generated_answer(text: &str) -> Option<Sanitized> {
     match field("status").as_deref()? {
         "clean" => Some(Sanitized::Clean(field("html").unwrap_or_default())),
         "pending" => Some(Sanitized::Pending),
-        "refused" => Some(Sanitized::Refused(field("error").unwrap_or_default())),
+        // A guardrail refusal names its rule; an older control worker's
+        // refusals (no rule) are unsafe markup.
+        "refused" => Some(match field("rule") {
+            Some(rule) => Sanitized::Guardrail(Violation {
+                rule: GuardrailRule::from_name(&rule),
+                detail: field("error").unwrap_or_default(),
+            }),
+            None => Sanitized::Refused(field("error").unwrap_or_default()),
+        }),
         _ => None,
     }
 }
@@ -46,6 +67,15 @@ mod tests {
         assert_eq!(
             generated_answer(r#"{"status":"refused","error":"<script>"}"#),
             Some(Sanitized::Refused("<script>".into()))
+        );
+        assert_eq!(
+            generated_answer(
+                r#"{"status":"refused","rule":"max_words","error":"41 words; the limit is 40"}"#
+            ),
+            Some(Sanitized::Guardrail(Violation {
+                rule: GuardrailRule::MaxWords,
+                detail: "41 words; the limit is 40".into()
+            }))
         );
         for bad in ["", "{}", "[1]", r#"{"status":"maybe"}"#, r#"{"error":"no site"}"#] {
             assert_eq!(generated_answer(bad), None, "{bad}");

@@ -16,15 +16,16 @@ use super::signature::{
     verify, PushSecrets, SignatureHeaders, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, TOLERANCE_S,
 };
 use super::{GENERATED_PATH, PUBLISH_PATH, ROLLBACK_PATH};
+use crate::catalog::guardrails::{GuardrailRule, Violation};
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::catalog::source::{Bundle, SourceRules};
-use crate::catalog::{is_valid_id, pending_key, push_request_key, sha256_hex, ValidationError};
+use crate::catalog::{is_valid_id, pending_key, push_request_key, refused_key, sha256_hex, ValidationError};
 use crate::config::ConfigWarning;
 use crate::events::tally::Exposures;
 use crate::fragments::generate::generated_key;
 use crate::http::Response;
-use crate::platform::GenerateRequest;
 use crate::platform::KvWrite;
+use crate::platform::{GenerateRequest, GeneratorRefusal};
 use crate::targeting::RegexEngine;
 
 /// Default cap on a push body (`TAILOR_PUBLISH_MAX_BYTES`).
@@ -441,15 +442,29 @@ struct GeneratedBody {
     request: GenerateRequest,
     html: String,
     approval: bool,
+    /// The generator refused the draft itself (a `422` answer).
+    #[serde(default)]
+    refused: Option<GeneratorRefusal>,
 }
 
-/// Sanitizes a generated fragment with the publish-time policy. For a block
+/// How long a refused draft's record stays in KV (30 days).
+pub const REFUSED_TTL_S: u32 = 30 * 24 * 3600;
+
+/// The header naming a refused draft's rule on the control worker's answer
+/// (for its log line; the page worker reads the JSON).
+pub const REFUSED_HEADER: &str = "x-tailor-refused";
+
+/// Sanitizes a generated fragment with the publish-time policy, then checks
+/// the block's guardrails (carried by the request). A draft that breaks one,
+/// or that the generator itself refused, is recorded for review under
+/// `tailor/{site}/refused/…` with the rule and never served. For a block
 /// that needs approval, a safe fragment is stored as pending for review
 /// (never served); it goes live only through a publish. Answers
-/// `{"status": "clean", "html"}`, `{"status": "pending"}` or
-/// `{"status": "refused", "error"}`.
+/// `{"status": "clean", "html"}`, `{"status": "pending"}`,
+/// `{"status": "refused", "error"}` (unsafe markup) or
+/// `{"status": "refused", "rule", "error", "recorded"}` (a guardrail).
 pub async fn handle_generated<K: KvWrite>(body: &[u8], site: &str, kv: &K, now_ms: u64) -> Response {
-    if body.len() > 2 * MAX_FRAGMENT_BYTES {
+    if body.len() > 3 * MAX_FRAGMENT_BYTES {
         return Response::error(413, "generated fragment too large");
     }
     let Ok(body) = serde_json::from_slice::<GeneratedBody>(body) else {
@@ -463,16 +478,48 @@ pub async fn handle_generated<K: KvWrite>(body: &[u8], site: &str, kv: &K, now_m
         Ok(clean) => clean,
         Err(error) => return Response::json(200, &json!({ "status": "refused", "error": error })),
     };
+    let key_hash = sha256_hex(generated_key(request).as_bytes());
+    let key_hash = key_hash.get(..32).unwrap_or(&key_hash);
+    let checked = request.guardrails.as_ref().and_then(|g| g.check(&clean).err());
+    let by_generator = body.refused.as_ref().map(|r| Violation {
+        rule: GuardrailRule::from_name(&r.rule),
+        detail: r.detail.chars().take(500).collect(),
+    });
+    let refused_by = if checked.is_some() { "edge" } else { "generator" };
+    if let Some(violation) = checked.or(by_generator) {
+        let record = json!({
+            "request": request,
+            "html": clean,
+            "rule": violation.rule.name(),
+            "label": violation.rule.label(),
+            "detail": violation.detail,
+            "refused_by": refused_by,
+            "refused_at_ms": now_ms,
+        });
+        let key = refused_key(site, &request.block, &request.variant, key_hash);
+        // Refused whether or not the record could be written.
+        let recorded = kv
+            .put_text(&key, &record.to_string(), Some(REFUSED_TTL_S))
+            .await
+            .is_ok();
+        let mut answer = Response::json(
+            200,
+            &json!({
+                "status": "refused",
+                "rule": violation.rule.name(),
+                "error": violation.detail,
+                "recorded": recorded,
+            }),
+        );
+        answer
+            .headers
+            .push((REFUSED_HEADER, violation.rule.label().to_owned()));
+        return answer;
+    }
     if !body.approval {
         return Response::json(200, &json!({ "status": "clean", "html": clean }));
     }
-    let key_hash = sha256_hex(generated_key(request).as_bytes());
-    let key = pending_key(
-        site,
-        &request.block,
-        &request.variant,
-        key_hash.get(..32).unwrap_or(&key_hash),
-    );
+    let key = pending_key(site, &request.block, &request.variant, key_hash);
     let entry = json!({ "request": request, "html": clean, "generated_at_ms": now_ms });
     match kv.put_text(&key, &entry.to_string(), None).await {
         Ok(()) => Response::json(200, &json!({ "status": "pending" })),

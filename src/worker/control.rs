@@ -23,7 +23,9 @@ use crate::events::tally::day_of;
 use crate::feedback::{loop_route, tick, Batch, CountStore, LoopRoute};
 use crate::http::{self, path_of};
 use crate::platform::Clock;
-use crate::publish::{control_route, serve_control, PublishConfig, PublishGuard, PushIo, PUBLISH_VARS};
+use crate::publish::{
+    control_route, serve_control, PublishConfig, PublishGuard, PushIo, PUBLISH_VARS, REFUSED_HEADER,
+};
 
 thread_local! {
     static GUARD: Rc<PublishGuard> = Rc::new(PublishGuard::new());
@@ -70,7 +72,14 @@ async fn serve(req: &Request, env: &Env) -> http::Response {
         guard: &guard,
     };
     let answer = serve_control(route, path, &header, &body, &config, &io).await;
-    worker::console_log!("tailor control: {method} {path} → {}", answer.status);
+    // A draft refused by a guardrail names the rule it broke.
+    let refused = answer
+        .headers
+        .iter()
+        .find(|(name, _)| *name == REFUSED_HEADER)
+        .map(|(_, rule)| format!(" refused {rule}"))
+        .unwrap_or_default();
+    worker::console_log!("tailor control: {method} {path} → {}{refused}", answer.status);
     answer
 }
 

@@ -16,8 +16,8 @@ use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::config::Config;
 use crate::feedback::ROWS_PATH;
 use crate::platform::{
-    Cache, EventSink, GenerateRequest, Generator, GeneratorAnswer, Platform, RegexEngine, Sanitized,
-    Sanitizer, Task,
+    Cache, EventSink, GenerateRequest, Generator, GeneratorAnswer, GeneratorRefusal, Platform, RegexEngine,
+    Sanitized, Sanitizer, Task,
 };
 use crate::publish::{generated_answer, generated_request, GENERATED_PATH};
 
@@ -76,12 +76,13 @@ impl Generator for HttpGenerator {
         request: &GenerateRequest,
     ) -> impl Future<Output = Result<GeneratorAnswer, String>> + 'static {
         let body = serde_json::to_string(request).unwrap_or_default();
-        let max = u32::try_from(MAX_FRAGMENT_BYTES).ok();
+        // A draft (≤ 64 KiB), or a refusal carrying one in JSON.
+        let max = u32::try_from(2 * MAX_FRAGMENT_BYTES).ok();
         answer(post(
             None,
             &self.url,
             "application/json",
-            "text/html",
+            "text/html, application/json;q=0.5",
             &body,
             Some(self.timeout_ms),
             max,
@@ -99,9 +100,10 @@ impl Sanitizer for ControlSanitizer {
         request: &GenerateRequest,
         html: &str,
         approval: bool,
+        refused: Option<&GeneratorRefusal>,
     ) -> impl Future<Output = Result<Sanitized, String>> + 'static {
         let url = format!("https://control.internal{GENERATED_PATH}");
-        let body = generated_request(request, html, approval);
+        let body = generated_request(request, html, approval, refused);
         let call = answer(post(
             Some(self.0.clone()),
             &url,

@@ -128,6 +128,10 @@ const VALID = [
   ['an experiment GrowthBook would run leniently (hashVersion 0, coverage clamped, arm repeated)', base((d) => {
     hero(d).experiment = experiment({ variations: ['default', 'default', 'fintech'], hashVersion: 0, coverage: 5, weights: [1, 2] });
   })],
+  ['generation with a brief and every guardrail', base((d) => {
+    hero(d).generate = { unmatched: true, approval: false, brief: 'A hero headline.', guardrails: {
+      max_words: 40, max_chars: 280, refuse: ['guarantee', 'free forever'], require: ['Terms apply'], numbers: 'source' } };
+  })],
   ['saved groups and firmographics', base((d) => {
     d.saved_groups = { beta: ['acme', 42] };
     hero(d).variants[1].when = { id: { $inGroup: 'beta' } };
@@ -149,6 +153,12 @@ const VALID = [
 // Invalid for the schema and for Rust.
 const INVALID = [
   ['an unknown top-level field', base((d) => { d.colour = 'blue'; })],
+  ['a guardrail word limit of 0', base((d) => { hero(d).generate = { guardrails: { max_words: 0 } }; })],
+  ['an unknown guardrail', base((d) => { hero(d).generate = { guardrails: { max_word: 10 } }; })],
+  ['a blank refused phrase', base((d) => { hero(d).generate = { guardrails: { refuse: ['  '] } }; })],
+  ['numbers other than source', base((d) => { hero(d).generate = { guardrails: { numbers: 'any' } }; })],
+  ['hand-written source numbers', base((d) => { hero(d).generate = { guardrails: { numbers: 'source', source_numbers: ['1'] } }; })],
+  ['an empty brief', base((d) => { hero(d).generate = { brief: '' }; })],
   ['an unknown variant field', base((d) => { hero(d).variants[1].wen = { industry: 'fintech' }; })],
   ['a variant with both html and file', base((d) => { hero(d).variants[0].html = '<p>Hi</p>'; })],
   ['a variant with neither html nor file', base((d) => { delete hero(d).variants[1].html; })],
@@ -220,6 +230,7 @@ const RUST_ONLY = [
   ['condition groups in a cycle', base((d) => {
     d.saved_groups = { a: { type: 'condition', condition: { $savedGroup: { id: 'b' } } }, b: { type: 'condition', condition: { $not: { $savedGroup: { id: 'a' } } } } };
   }), 'cycle: a → b → a'],
+  ['a phrase both refused and required', base((d) => { hero(d).generate = { guardrails: { refuse: ['Terms'], require: ['terms'] } }; }), 'both refused and required'],
   ['unsafe HTML', base((d) => { hero(d).variants[1].html = '<img src="x.png" onerror="alert(1)">'; }), 'unsafe HTML'],
   ['a missing fragment file', base((d) => { hero(d).variants[0].file = 'fragments/nope.html'; }), 'blocks.hero.variants.0.file'],
 ];
