@@ -50,6 +50,7 @@ pub mod events;
 pub mod experiment;
 pub mod feedback;
 pub mod fragments;
+pub mod guardrails;
 pub mod http;
 pub mod live;
 pub mod ofrep;

@@ -130,9 +130,16 @@ fn the_platform_and_the_http_primitives_are_leaves() {
             "{leaf}"
         );
     }
+    // Guardrails travel in a generator request: pure data and rules, over
+    // the validation leaf only.
+    let guardrails: BTreeSet<String> = graph["guardrails"].clone();
+    assert!(
+        guardrails.iter().all(|m| m == "validation"),
+        "guardrails imports {guardrails:?}"
+    );
     let platform: BTreeSet<String> = graph["platform"].clone();
     assert!(
-        platform.iter().all(|m| m == "http"),
+        platform.iter().all(|m| m == "http" || m == "guardrails"),
         "platform imports {platform:?}"
     );
 }

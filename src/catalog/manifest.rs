@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::error::ValidationError;
+use crate::guardrails::{GuardrailError, GuardrailProblem, Guardrails, MAX_BRIEF_CHARS};
 use crate::profile::site::SiteProfile;
-use super::guardrails::{GuardrailError, GuardrailProblem, Guardrails, MAX_BRIEF_CHARS};
 use crate::signals::{Firmographics, Signal, SignalSettings};
 pub use crate::validation::is_valid_id;
 use crate::validation::MAX_ID_LEN;

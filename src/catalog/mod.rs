@@ -17,7 +17,6 @@
 
 mod compiled;
 mod error;
-pub mod guardrails;
 mod keys;
 mod manifest;
 pub mod source;

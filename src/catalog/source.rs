@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::error::ValidationError;
-use super::guardrails::{source_numbers, GuardrailError, GuardrailProblem, NumbersRule};
 use super::keys::{fragment_key, manifest_key, pointer_key};
 use super::manifest::{
     sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer, Variant,
     MANIFEST_SCHEMA,
 };
+use crate::guardrails::{source_numbers, GuardrailError, GuardrailProblem, NumbersRule};
 use crate::profile::site::SiteProfile;
 use crate::signals::{Firmographics, Signal, SignalSettings};
 use crate::targeting::RegexEngine;

@@ -19,9 +19,9 @@ use futures_util::future::{select, Either};
 use serde_json::Value;
 
 use super::FragmentCache;
-use crate::catalog::guardrails::GuardrailRule;
 use crate::catalog::sha256_hex;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
+use crate::guardrails::GuardrailRule;
 use crate::platform::{
     Cache, Clock, GenerateRequest, Generator, GeneratorAnswer, GeneratorRefusal, Platform, Sanitized,
     Sanitizer, Timer,

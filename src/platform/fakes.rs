@@ -13,7 +13,7 @@ use super::{
     Cache, Clock, EventSink, GenerateRequest, Generator, GeneratorAnswer, GeneratorRefusal, Kv, KvError,
     KvWrite, KvWriteError, Platform, RegexEngine, Sanitized, Sanitizer, Task, Timer,
 };
-use crate::catalog::guardrails::{GuardrailRule, Violation};
+use crate::guardrails::{GuardrailRule, Violation};
 
 /// How a [`MemoryKv`] answers for one key, beyond plain storage.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -86,7 +86,7 @@ pub struct GenerateRequest {
     /// The block's guardrails from the catalog (`generate.guardrails`), if
     /// any: the generator may refuse early; the control worker enforces them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guardrails: Option<crate::catalog::guardrails::Guardrails>,
+    pub guardrails: Option<crate::guardrails::Guardrails>,
 }
 
 /// The generator's answer, as received (the core checks it).
@@ -123,7 +123,7 @@ pub enum Sanitized {
     /// Safe, but it breaks one of the block's guardrails (checked by the
     /// control worker, or by the generator itself): refused and kept for
     /// review with the rule, never served.
-    Guardrail(crate::catalog::guardrails::Violation),
+    Guardrail(crate::guardrails::Violation),
 }
 
 /// A generator's own refusal of its draft (a `422` answer, see

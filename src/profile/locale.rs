@@ -87,7 +87,10 @@ pub fn time_attributes(now_s: u64, timezone: Option<(&str, i32)>, into: &mut Map
     let local = now + i64::from(offset_min) * 60;
     let days = local.div_euclid(86_400);
     // 1970-01-01 was a Thursday.
-    let weekday = WEEKDAYS.get((days + 3).rem_euclid(7) as usize).copied().unwrap_or("mon");
+    let weekday = WEEKDAYS
+        .get((days + 3).rem_euclid(7) as usize)
+        .copied()
+        .unwrap_or("mon");
     into.insert("timezone".to_owned(), json!(zone));
     into.insert("local_date".to_owned(), json!(date_of(days)));
     into.insert("local_hour".to_owned(), json!(local.rem_euclid(86_400) / 3_600));

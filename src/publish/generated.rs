@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::catalog::guardrails::{GuardrailRule, Violation};
+use crate::guardrails::{GuardrailRule, Violation};
 use crate::platform::{GenerateRequest, GeneratorRefusal, Sanitized};
 
 /// The control worker's internal endpoint for generated fragments (reached

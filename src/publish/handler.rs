@@ -16,13 +16,13 @@ use super::signature::{
     verify, PushSecrets, SignatureHeaders, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, TOLERANCE_S,
 };
 use super::{GENERATED_PATH, PUBLISH_PATH, ROLLBACK_PATH};
-use crate::catalog::guardrails::{GuardrailRule, Violation};
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::catalog::source::{Bundle, SourceRules};
 use crate::catalog::{is_valid_id, pending_key, push_request_key, refused_key, sha256_hex, ValidationError};
 use crate::config::ConfigWarning;
 use crate::events::tally::Exposures;
 use crate::fragments::generate::generated_key;
+use crate::guardrails::{GuardrailRule, Violation};
 use crate::http::Response;
 use crate::platform::KvWrite;
 use crate::platform::{GenerateRequest, GeneratorRefusal};
