@@ -94,6 +94,14 @@ fn a_visitor_at_80_percent_of_the_usage_limit_gets_the_upgrade_cta_on_the_page_a
         cta(&world, &cookie(&world, &[("usage_pct", "79")], &[], 60)),
         "upgrade-usage"
     );
+
+    let why = world
+        .call(&with(get("/__tailor/why?path=/pricing"), &at_limit), None)
+        .body;
+    assert!(
+        why.contains("<li>usage pct: 80</li>") && why.contains("<li>groups: power users</li>"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -158,4 +166,24 @@ fn the_preferred_language_and_the_date_are_attributes() {
         (&attributes["local_hour"], &attributes["weekday"]),
         (&18.into(), &"mon".into())
     );
+}
+
+#[test]
+fn the_preview_offers_the_sites_dimensions_and_segments_and_shows_the_page_as_such_a_visitor() {
+    let mut world = world();
+    world.config.preview_keys = Some(tailor_edge::profile::PreviewKeys::derive(SECRET).unwrap());
+    world.config.preview_mode = true;
+    let page = world.call(&get("/__tailor/preview"), None).body;
+    assert!(page.contains(r#"<input type="number" name="dim.usage_pct" data-dimension="usage_pct" value="" min="0" max="100" step="1">"#), "{page}");
+    assert!(page.contains(r#"<select name="dim.renewal""#));
+    assert!(page.contains(r#"<input type="checkbox" name="segment" value="power-users">"#));
+    let mut post = Request::new("POST", "https://shop.example/__tailor/preview/profile");
+    post.fetch_site = Some("same-origin".into());
+    let form = "industry=fintech&dim.usage_pct=85&dim.renewal=&segment=power-users&consent=pa&action=apply";
+    let answer = world.call(&post, Some(form));
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let set = answer.header("set-cookie").unwrap();
+    let preview = set.split(';').next().unwrap();
+    assert!(preview.contains("d=usage_pct~85&s=power-users"), "{preview}");
+    assert_eq!(cta(&world, preview), "upgrade-usage");
 }

@@ -12,6 +12,7 @@ use crate::edge::{Decided, GalleryBlock};
 use crate::http::html::esc;
 use crate::http::{cookie_values, query, Response};
 use crate::profile::preview::{FORCE_COOKIE, PREVIEW_PROFILE_COOKIE, SESSION_COOKIE};
+use crate::profile::site::{DimensionKind, SiteProfile};
 use crate::profile::{sign, PreviewKeys, Profile};
 
 /// The dimensions the profile form offers, with their values.
@@ -71,6 +72,12 @@ pub fn preview_page(decided: &Decided, stylesheets: &[String]) -> Response {
             esc(name)
         ));
     }
+    let site = decided
+        .catalog
+        .as_ref()
+        .and_then(|c| c.manifest.profile.clone())
+        .unwrap_or_default();
+    fields.push_str(&site_fields(&site, attributes));
     let consent_on = decided.visitor.personalization_allowed;
     let consent = format!(
         "<label>Consent<select name=\"consent\"><option value=\"pa\"{}>personalization + analytics</option>\
@@ -98,6 +105,61 @@ pub fn preview_page(decided: &Decided, stylesheets: &[String]) -> Response {
         esc(&decided.visitor.describe()),
     );
     Response::html(body)
+}
+
+/// The form's fields for the site's own dimensions and segments, as the
+/// catalog declares them: a choice of labels, a number in its range, a
+/// free label, a checkbox per segment.
+fn site_fields(site: &SiteProfile, attributes: &Value) -> String {
+    let mut fields = String::new();
+    for (name, dimension) in &site.dimensions {
+        let current = match attributes.get(name) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        let input = match (dimension.kind, &dimension.labels) {
+            (DimensionKind::Label, Some(labels)) => {
+                let mut options = String::from("<option value=\"\">(not declared)</option>");
+                for label in labels {
+                    let selected = if *label == current { " selected" } else { "" };
+                    options.push_str(&format!("<option value=\"{0}\"{selected}>{0}</option>", esc(label)));
+                }
+                format!("<select name=\"dim.{}\" data-dimension=\"{0}\">{options}</select>", esc(name))
+            }
+            (DimensionKind::Label, None) => format!(
+                "<input name=\"dim.{}\" data-dimension=\"{0}\" value=\"{}\" pattern=\"[a-z0-9-]{{1,32}}\">",
+                esc(name),
+                esc(&current)
+            ),
+            (DimensionKind::Number, _) => format!(
+                "<input type=\"number\" name=\"dim.{}\" data-dimension=\"{0}\" value=\"{}\" min=\"{}\" max=\"{}\" step=\"1\">",
+                esc(name),
+                esc(&current),
+                dimension.min.unwrap_or_default(),
+                dimension.max.unwrap_or_default()
+            ),
+        };
+        fields.push_str(&format!("<label>{}{input}</label>", esc(name)));
+    }
+    if !site.segments.is_empty() {
+        let member = |segment: &str| {
+            attributes
+                .get("segments")
+                .and_then(Value::as_array)
+                .is_some_and(|all| all.iter().any(|s| s == segment))
+        };
+        fields.push_str("<fieldset><legend>Segments</legend>");
+        for segment in &site.segments {
+            let checked = if member(segment) { " checked" } else { "" };
+            fields.push_str(&format!(
+                "<label><input type=\"checkbox\" name=\"segment\" value=\"{0}\"{checked}>{0}</label>",
+                esc(segment)
+            ));
+        }
+        fields.push_str("</fieldset>");
+    }
+    fields
 }
 
 /// The preview UI's script.
@@ -135,7 +197,7 @@ pub fn set_preview_profile(form: &str, keys: &PreviewKeys, now_s: u64, secure: b
         Some("-") => "-",
         _ => "pa",
     };
-    let profile = Profile {
+    let mut profile = Profile {
         i: now_s,
         e: now_s + 86_400,
         ind: value("industry"),
@@ -146,6 +208,16 @@ pub fn set_preview_profile(form: &str, keys: &PreviewKeys, now_s: u64, secure: b
         c: consent.to_owned(),
         ..Profile::default()
     };
+    for (name, label) in query::pairs(form) {
+        if let Some(dimension) = name.strip_prefix("dim.").filter(|_| !label.is_empty()) {
+            profile.d.push((dimension.to_owned(), label.into_owned()));
+        } else if name == "segment" && !label.is_empty() && !profile.s.iter().any(|s| *s == label) {
+            profile.s.push(label.into_owned());
+        }
+    }
+    // The payload's canonical order (the signer refuses anything else).
+    profile.d.sort();
+    profile.s.sort();
     match sign(&profile, &keys.profile, PREVIEW_PROFILE_COOKIE) {
         Ok(cookie) => Response::see_other("/__tailor/preview").with_cookie(format!(
             "{PREVIEW_PROFILE_COOKIE}={cookie}; {}",
