@@ -21,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
         max_body_bytes: 64 * 1024,
         retain: 3,
         loop_window_days: 14,
+        loop_exposures: Default::default(),
     };
     let kv = MemoryKv::new();
     let guard = PublishGuard::new();
