@@ -11,7 +11,7 @@
 use futures_executor::block_on;
 use tailor_edge::catalog::source::Bundle;
 use tailor_edge::events::tally::{Exposures, DAY_MS};
-use tailor_edge::feedback::{tick, Batch, CountStore, MemoryCountStore};
+use tailor_edge::feedback::{serve_loop, tick, Batch, CountStore, LoopRoute, LoopSettings, MemoryCountStore};
 use tailor_edge::platform::fakes::MemoryKv;
 use tailor_edge::publish::live_manifest;
 
@@ -123,4 +123,68 @@ fn a_tick_without_a_published_catalog_publishes_nothing() {
     ))
     .unwrap();
     assert_eq!(outcome.status, "no-catalog");
+}
+
+fn loop_config(window_days: u32) -> LoopSettings<'static> {
+    LoopSettings {
+        site: "demo",
+        window_days,
+        retain: 10,
+    }
+}
+
+#[test]
+fn the_rows_route_answers_the_window_of_counted_rows_and_the_latest_runs() {
+    let (kv, store) = (loop_kv(), MemoryCountStore::default());
+    let old = page_events("old", "default", 3, 1, NOW - 20 * DAY_MS);
+    let recent = page_events("new", "default", 2, 1, NOW);
+    block_on(store.apply(&batch("d1", &[old, recent].concat()))).unwrap();
+    let answer = block_on(serve_loop(
+        LoopRoute::Rows,
+        &kv,
+        Some(&store),
+        loop_config(14),
+        NOW,
+    ));
+    assert!(!answer.failed, "{}", answer.log);
+    assert_eq!(answer.response.status, 200);
+    let body: serde_json::Value = serde_json::from_str(&answer.response.body).unwrap();
+    let rows = body["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|row| row["exposures"].as_u64() == Some(2)),
+        "rows older than the window are left out: {rows:?}"
+    );
+    assert_eq!(body["runs"], serde_json::json!([]));
+}
+
+#[test]
+fn the_tick_route_publishes_and_without_a_bound_store_answers_503_and_changes_nothing() {
+    let (kv, store) = (loop_kv(), MemoryCountStore::default());
+    let before = block_on(live_manifest(&kv, "demo")).unwrap().unwrap();
+    let unbound = block_on(serve_loop::<_, MemoryCountStore>(
+        LoopRoute::Tick,
+        &kv,
+        None,
+        loop_config(14),
+        NOW,
+    ));
+    assert!(unbound.failed);
+    assert_eq!(unbound.response.status, 503);
+    assert!(unbound.response.body.contains("bind a D1 database as LOOP"));
+    assert_eq!(
+        block_on(live_manifest(&kv, "demo")).unwrap().unwrap().version,
+        before.version
+    );
+
+    let answer = block_on(serve_loop(
+        LoopRoute::Tick,
+        &kv,
+        Some(&store),
+        loop_config(14),
+        NOW,
+    ));
+    assert!(!answer.failed, "{}", answer.log);
+    assert_eq!(answer.response.status, 200);
+    assert!(answer.log.starts_with("loop Tick → "), "{}", answer.log);
 }

@@ -8,10 +8,12 @@
 
 mod batch;
 mod posteriors;
+mod serve;
 mod store;
 
 pub use batch::Batch;
 pub use posteriors::{tick, with_posteriors, TickError, TickOutcome, DEFAULT_WINDOW_DAYS, ID_RETENTION_DAYS};
+pub use serve::{serve_loop, LoopAnswer, LoopSettings, RUNS_SHOWN};
 pub use store::{
     CountStore, MemoryCountStore, Run, SqlRow, StoreError, SQL_APPLY_COUNTS, SQL_APPLY_IDS, SQL_PRUNE_IDS,
     SQL_RECORD_RUN, SQL_ROWS_SINCE, SQL_RUNS, SQL_SCHEMA,

@@ -19,8 +19,7 @@ use super::d1::D1Store;
 use super::io::{random_bytes, read_bytes, settle, to_response};
 use super::regex::JsRegex;
 use super::vars::ParsedVars;
-use crate::events::tally::day_of;
-use crate::feedback::{loop_route, tick, Batch, CountStore, LoopRoute};
+use crate::feedback::{self, loop_route, Batch, CountStore, LoopRoute, LoopSettings};
 use crate::http::{self, path_of};
 use crate::platform::Clock;
 use crate::publish::{
@@ -86,47 +85,21 @@ async fn serve(req: &Request, env: &Env) -> http::Response {
 /// The loop's internal endpoints (reached over the page worker's service
 /// binding): the tick its cron trigger asks for, and the rows for the report.
 async fn serve_loop(route: LoopRoute, env: &Env) -> http::Response {
-    let Some(store) = D1Store::from_env(env) else {
-        return http::Response::error(503, "the loop is not enabled: bind a D1 database as LOOP");
-    };
+    let store = D1Store::from_env(env);
     let config = CONFIG.with(|parsed| parsed.get(env, PUBLISH_VARS, |var| PublishConfig::from_vars(var)));
-    let now_ms = DateClock.now_unix_ms();
-    let answer = match route {
-        LoopRoute::Tick => {
-            let kv = WorkerKv::from_env(env);
-            tick(
-                &kv,
-                &store,
-                &config.site,
-                config.loop_window_days,
-                config.retain,
-                now_ms,
-            )
-            .await
-            .map(|outcome| serde_json::to_value(outcome).unwrap_or_default())
-            .map_err(|e| e.to_string())
-        }
-        LoopRoute::Rows => {
-            let first_day = day_of(now_ms).saturating_sub(config.loop_window_days.saturating_sub(1));
-            match (store.rows_since(first_day).await, store.runs(20).await) {
-                (Ok(rows), Ok(runs)) => Ok(serde_json::json!({ "rows": rows, "runs": runs })),
-                (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
-            }
-        }
+    let kv = WorkerKv::from_env(env);
+    let settings = LoopSettings {
+        site: &config.site,
+        window_days: config.loop_window_days,
+        retain: config.retain,
     };
-    match answer {
-        Ok(body) => {
-            worker::console_log!("tailor control: loop {route:?} → {body}");
-            http::Response::json(200, &body)
-        }
-        Err(reason) => {
-            worker::console_error!("tailor control: loop {route:?} failed: {reason}");
-            http::Response::error(
-                503,
-                "the loop's store or catalog could not be reached; nothing changed",
-            )
-        }
+    let answer = feedback::serve_loop(route, &kv, store.as_ref(), settings, DateClock.now_unix_ms()).await;
+    if answer.failed {
+        worker::console_error!("tailor control: {}", answer.log);
+    } else {
+        worker::console_log!("tailor control: {}", answer.log);
     }
+    answer.response
 }
 
 /// The events Queue's consumer: each batch counted once into D1. A batch
