@@ -134,28 +134,39 @@ fn loop_config(window_days: u32) -> LoopSettings<'static> {
 }
 
 #[test]
-fn the_rows_route_answers_the_window_of_counted_rows_and_the_latest_runs() {
+fn the_report_route_reports_the_window_of_counted_rows_as_json_and_html() {
     let (kv, store) = (loop_kv(), MemoryCountStore::default());
     let old = page_events("old", "default", 3, 1, NOW - 20 * DAY_MS);
     let recent = page_events("new", "default", 2, 1, NOW);
     block_on(store.apply(&batch("d1", &[old, recent].concat()))).unwrap();
-    let answer = block_on(serve_loop(
-        LoopRoute::Rows,
+    let json = block_on(serve_loop(
+        LoopRoute::Report { json: true },
         &kv,
         Some(&store),
         loop_config(14),
         NOW,
     ));
-    assert!(!answer.failed, "{}", answer.log);
-    assert_eq!(answer.response.status, 200);
-    let body: serde_json::Value = serde_json::from_str(&answer.response.body).unwrap();
-    let rows = body["rows"].as_array().unwrap();
-    assert!(!rows.is_empty());
-    assert!(
-        rows.iter().all(|row| row["exposures"].as_u64() == Some(2)),
-        "rows older than the window are left out: {rows:?}"
-    );
-    assert_eq!(body["runs"], serde_json::json!([]));
+    assert!(!json.failed, "{}", json.log);
+    assert_eq!(json.response.status, 200);
+    assert_eq!(json.response.header("cache-control"), Some("no-store"));
+    let report: serde_json::Value = serde_json::from_str(&json.response.body).unwrap();
+    let exposures: u64 = report["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|block| block["exposures"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(exposures, 2, "the rows older than the window are left out: {report}");
+
+    let html = block_on(serve_loop(
+        LoopRoute::Report { json: false },
+        &kv,
+        Some(&store),
+        loop_config(14),
+        NOW,
+    ));
+    assert_eq!(html.response.status, 200);
+    assert!(html.response.body.starts_with("<!doctype html>"));
 }
 
 #[test]

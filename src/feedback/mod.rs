@@ -22,17 +22,24 @@ pub use store::{
 /// The control worker's internal path for the tick (reached only over the
 /// page worker's `CONTROL` service binding, from its cron trigger).
 pub const TICK_PATH: &str = "/__tailor/loop/tick";
-/// The control worker's internal path for the counted rows and runs (the
-/// preview's report page).
-pub const ROWS_PATH: &str = "/__tailor/loop/rows";
+/// The control worker's internal path for the lift report of the counted
+/// rows, as HTML (the preview's report page forwards here, so the page
+/// worker carries no report code).
+pub const REPORT_PATH: &str = "/__tailor/loop/report";
+/// The same report as JSON.
+pub const REPORT_JSON_PATH: &str = "/__tailor/loop/report.json";
 
 /// What the control worker is asked about the loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoopRoute {
     /// `POST` [`TICK_PATH`]: publish the posteriors now.
     Tick,
-    /// `GET` [`ROWS_PATH`]: the counted rows and the latest runs, as JSON.
-    Rows,
+    /// `GET` [`REPORT_PATH`] (HTML) or [`REPORT_JSON_PATH`] (`json`): the
+    /// lift report of the window's counted rows.
+    Report {
+        /// JSON rather than HTML.
+        json: bool,
+    },
 }
 
 /// The loop's route for a request to the control worker, `None` when the
@@ -40,7 +47,8 @@ pub enum LoopRoute {
 pub fn loop_route(method: &str, path: &str) -> Option<Result<LoopRoute, crate::http::Response>> {
     let (route, allowed) = match path {
         TICK_PATH => (LoopRoute::Tick, "POST"),
-        ROWS_PATH => (LoopRoute::Rows, "GET"),
+        REPORT_PATH => (LoopRoute::Report { json: false }, "GET"),
+        REPORT_JSON_PATH => (LoopRoute::Report { json: true }, "GET"),
         _ => return None,
     };
     Some(if method.eq_ignore_ascii_case(allowed) {

@@ -1,15 +1,15 @@
 //! What the control worker answers on the loop's internal routes: the tick
-//! its page worker's cron trigger asks for, and the counted rows the
-//! preview's report reads. The adapter only finds the store and logs.
+//! its page worker's cron trigger asks for, and the lift report the
+//! preview's report page shows. The adapter only finds the store and logs.
 
-use serde_json::json;
-
-use super::{tick, CountStore, LoopRoute};
+use super::{tick, CountStore, LoopRoute, StoreError};
+use crate::events::report::{self, ExperimentSpec, PublishRun, Report, ReportOptions};
 use crate::events::tally::day_of;
 use crate::http::Response;
 use crate::platform::KvWrite;
+use crate::publish::live_manifest;
 
-/// How many recent publications the rows route returns beside the rows.
+/// How many recent publications the report's loop latency is taken from.
 pub const RUNS_SHOWN: u32 = 20;
 
 /// A loop route's answer, and a line for the control worker's log.
@@ -64,13 +64,22 @@ pub async fn serve_loop<K: KvWrite, S: CountStore>(
         .await
         .map(|outcome| serde_json::to_value(outcome).unwrap_or_default())
         .map_err(|e| e.to_string()),
-        LoopRoute::Rows => {
-            let first_day = day_of(now_ms).saturating_sub(settings.window_days.saturating_sub(1));
-            match (store.rows_since(first_day).await, store.runs(RUNS_SHOWN).await) {
-                (Ok(rows), Ok(runs)) => Ok(json!({ "rows": rows, "runs": runs })),
-                (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
+        LoopRoute::Report { json } => match lift_report(kv, store, settings, now_ms).await {
+            Ok(report) => {
+                let log = format!("loop report of {} block(s)", report.blocks.len());
+                let response = if json {
+                    Response::json(200, &serde_json::to_value(&report).unwrap_or_default())
+                } else {
+                    Response::new(200, "text/html; charset=utf-8", report::render_html(&report))
+                };
+                return LoopAnswer {
+                    response: response.with_header("cache-control", "no-store".to_owned()),
+                    log,
+                    failed: false,
+                };
             }
-        }
+            Err(e) => Err(e.to_string()),
+        },
     };
     match answer {
         Ok(body) => LoopAnswer {
@@ -87,4 +96,35 @@ pub async fn serve_loop<K: KvWrite, S: CountStore>(
             failed: true,
         },
     }
+}
+
+/// The lift report of the window's rows, the live catalog's experiments
+/// (none when it cannot be read: the report still stands) and the latest
+/// publications.
+async fn lift_report<K: KvWrite, S: CountStore>(
+    kv: &K,
+    store: &S,
+    settings: LoopSettings<'_>,
+    now_ms: u64,
+) -> Result<Report, StoreError> {
+    let first_day = day_of(now_ms).saturating_sub(settings.window_days.saturating_sub(1));
+    let rows = store.rows_since(first_day).await?;
+    let runs = store.runs(RUNS_SHOWN).await?;
+    let experiments = match live_manifest(kv, settings.site).await {
+        Ok(Some(manifest)) => serde_json::to_value(&manifest)
+            .map(|m| ExperimentSpec::from_source(&m))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let options = ReportOptions {
+        window: None,
+        runs: runs
+            .iter()
+            .map(|run| PublishRun {
+                published_at_ms: run.published_at_ms,
+                newest_event_ms: run.newest_event_ms,
+            })
+            .collect(),
+    };
+    Ok(report::report(&rows, &experiments, &options))
 }

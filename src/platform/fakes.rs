@@ -549,8 +549,9 @@ pub struct MemoryPlatform<T = InstantTimer> {
     /// Random bytes drawn so far: each draw is this counter's next value,
     /// spread by SplitMix64 (deterministic, distinct, evenly spread).
     pub draws: Rc<Cell<u64>>,
-    /// What the control worker would answer for the loop's rows (none: no loop).
-    pub loop_rows: Option<String>,
+    /// What the control worker would answer for the loop's report, as
+    /// (HTML, JSON) (none: no loop).
+    pub loop_report: Option<(String, String)>,
     regex: &'static dyn RegexEngine,
 }
 
@@ -570,7 +571,7 @@ impl MemoryPlatform {
             tasks: Rc::new(DeferredTasks::new()),
             logs: Rc::default(),
             draws: Rc::default(),
-            loop_rows: None,
+            loop_report: None,
             regex,
         }
     }
@@ -590,7 +591,7 @@ impl<T> MemoryPlatform<T> {
             tasks: self.tasks,
             logs: self.logs,
             draws: self.draws,
-            loop_rows: self.loop_rows,
+            loop_report: self.loop_report,
             regex: self.regex,
         }
     }
@@ -648,8 +649,9 @@ impl<T: Timer + Clone + 'static> Platform for MemoryPlatform<T> {
         self.logs.borrow_mut().push(line.to_owned());
     }
 
-    fn loop_rows(&self) -> impl Future<Output = Result<String, String>> {
-        std::future::ready(self.loop_rows.clone().ok_or_else(|| "no loop store".to_owned()))
+    fn loop_report(&self, json: bool) -> impl Future<Output = Result<String, String>> {
+        let report = self.loop_report.clone().ok_or_else(|| "no loop store".to_owned());
+        std::future::ready(report.map(|(html, body)| if json { body } else { html }))
     }
 
     fn random_bytes(&self) -> [u8; 16] {

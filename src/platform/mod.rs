@@ -256,10 +256,11 @@ pub trait Platform: Clone + 'static {
     fn log(&self, line: &str);
     /// 16 bytes from a cryptographically secure source, new on each call.
     fn random_bytes(&self) -> [u8; 16];
-    /// The loop's counted rows and latest runs as the control worker keeps
-    /// them (JSON `{"rows": […], "runs": […]}`); `Err` says why not (no
-    /// control worker, no loop store).
-    fn loop_rows(&self) -> impl Future<Output = Result<String, String>> {
+    /// The loop's lift report as the control worker renders it from its
+    /// counts (HTML, or JSON with `json`); `Err` says why not (no control
+    /// worker, no loop store).
+    fn loop_report(&self, json: bool) -> impl Future<Output = Result<String, String>> {
+        let _ = json;
         std::future::ready(Err("the loop is not enabled here".to_owned()))
     }
     /// Whether `key` may spend one more of its allowance in the host's own

@@ -3,8 +3,6 @@
 
 use crate::api;
 use crate::edge::{Decided, Edge};
-use crate::events::report::{self, ExperimentSpec, PublishRun, ReportOptions};
-use crate::events::tally::Row;
 use crate::events::{self, ledger, ledger::Ledger};
 use crate::http::{query, Response};
 use crate::platform::{Cache, Clock, Platform};
@@ -94,46 +92,28 @@ impl<P: Platform> Edge<'_, P> {
         }
     }
 
-    /// `GET /__tailor/preview/report`: the loop's counts (from the control
-    /// worker) as the lift report, HTML or (`?format=json`) JSON.
+    /// `GET /__tailor/preview/report`: the loop's lift report, HTML or
+    /// (`?format=json`) JSON, as the control worker renders it from its
+    /// counts (the page worker carries no report code).
     async fn report(&self, req: &Request) -> Response {
-        let rows = match self.platform.loop_rows().await {
-            Ok(rows) => rows,
+        let json = query::value(req.query(), "format").as_deref() == Some("json");
+        let report = match self.platform.loop_report(json).await {
+            Ok(report) => report,
             Err(reason) => {
                 self.platform
-                    .log(&format!("tailor: the loop's rows could not be read: {reason}"));
+                    .log(&format!("tailor: the loop's report could not be had: {reason}"));
                 return Response::error(
                     503,
                     "the loop's counts cannot be read here: bind the control worker with its LOOP database",
                 );
             }
         };
-        #[derive(serde::Deserialize)]
-        struct Counted {
-            rows: Vec<Row>,
-            #[serde(default)]
-            runs: Vec<PublishRun>,
-        }
-        let Ok(counted) = serde_json::from_str::<Counted>(&rows) else {
-            return Response::error(502, "the control worker's counts are not in the expected form");
-        };
-        let experiments = match self.catalog_now().await {
-            Ok(catalog) => serde_json::to_value(catalog.manifest.as_ref())
-                .map(|m| ExperimentSpec::from_source(&m))
-                .unwrap_or_default(),
-            Err(_) => Vec::new(),
-        };
-        let options = ReportOptions {
-            window: None,
-            runs: counted.runs,
-        };
-        let report = report::report(&counted.rows, &experiments, &options);
-        let answer = if query::value(req.query(), "format").as_deref() == Some("json") {
-            Response::json(200, &serde_json::to_value(&report).unwrap_or_default())
+        let content_type = if json {
+            "application/json"
         } else {
-            Response::new(200, "text/html; charset=utf-8", report::render_html(&report))
+            "text/html; charset=utf-8"
         };
-        answer.with_header("cache-control", "no-store".to_owned())
+        Response::new(200, content_type, report).with_header("cache-control", "no-store".to_owned())
     }
 
     /// `POST /__tailor/event`: a click or a goal, credited to what this

@@ -14,7 +14,7 @@ use super::io::{binding, cache_get, cache_put, describe, get_text, post, queue_s
 use super::regex::JsRegex;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::config::Config;
-use crate::feedback::ROWS_PATH;
+use crate::feedback::{REPORT_JSON_PATH, REPORT_PATH};
 use crate::platform::{
     Cache, EventSink, GenerateRequest, Generator, GeneratorAnswer, GeneratorRefusal, Platform, RegexEngine,
     Sanitized, Sanitizer, Task,
@@ -28,7 +28,7 @@ pub const EVENTS_QUEUE_BINDING: &str = "EVENTS";
 /// The rate-limiting binding for conversion beacons, keyed per visitor.
 pub const BEACON_LIMIT_BINDING: &str = "BEACON_LIMIT";
 /// How long reading the loop's rows from the control worker may take.
-const LOOP_ROWS_TIMEOUT_MS: u32 = 10_000;
+const LOOP_REPORT_TIMEOUT_MS: u32 = 10_000;
 /// How long one events send may take.
 const EVENTS_TIMEOUT_MS: u32 = 10_000;
 
@@ -242,12 +242,13 @@ impl Platform for WorkerPlatform {
         super::io::random_bytes().try_into().unwrap_or_default()
     }
 
-    fn loop_rows(&self) -> impl Future<Output = Result<String, String>> {
+    fn loop_report(&self, json: bool) -> impl Future<Output = Result<String, String>> {
+        let path = if json { REPORT_JSON_PATH } else { REPORT_PATH };
         let call = self.control.as_ref().map(|control| {
             get_text(
                 control,
-                &format!("https://control.internal{ROWS_PATH}"),
-                LOOP_ROWS_TIMEOUT_MS,
+                &format!("https://control.internal{path}"),
+                LOOP_REPORT_TIMEOUT_MS,
             )
         });
         async move {
