@@ -615,18 +615,19 @@ async function cpuAndLatency() {
     print(`## Tailor beside GrowthBook's edge app (the rows above, median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''})`);
     print();
     print('Both workers change the same 5 blocks to the same bytes (every response checked). "Tailor ÷ GrowthBook" is the ratio of CPU per request within each round, then the median. ' +
-      'Tailor here is its default (with the rewriter guard). Latencies: client-side, requests one at a time (c=1) and 8 at a time.');
+      'Tailor here is its default (with the rewriter guard); the last column is Tailor with `TAILOR_REWRITE_GUARD=off` (the marked page only). Latencies: client-side, requests one at a time (c=1) and 8 at a time.');
     print();
-    print(`| page | Tailor CPU / req | GrowthBook CPU / req | Tailor ÷ GrowthBook | Tailor p50 / p99 (c=1) | GrowthBook p50 / p99 (c=1) | Tailor p50 / p99 (c=${CONCURRENCY}) | GrowthBook p50 / p99 (c=${CONCURRENCY}) |`);
-    print('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    print(`| page | Tailor CPU / req | GrowthBook CPU / req | Tailor ÷ GrowthBook | Tailor p50 / p99 (c=1) | GrowthBook p50 / p99 (c=1) | Tailor p50 / p99 (c=${CONCURRENCY}) | GrowthBook p50 / p99 (c=${CONCURRENCY}) | Tailor, guard off, ÷ GrowthBook |`);
+    print('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const p of PAGES) {
       for (const plain of [false, true]) {
-        const [t, g] = [find(p.label, 'tailor', plain), find(p.label, 'growthbook', plain)];
+        const [t, g, u] = [find(p.label, 'tailor', plain), find(p.label, 'growthbook', plain), find(p.label, 'tailor-unguarded', plain)];
+        const vs = (i) => (i < 0 ? undefined : median(rounds[i].map((x, r) => x.cpu / rounds[g][r].cpu)));
         const m = (i, key) => median(rounds[i].map((x) => x[key]));
         const both = (i, a, b) => `${ms(m(i, a))} / ${ms(m(i, b))}`;
         print(`| ${p.label}${plain ? ', page without markers' : ', 5 blocks'} | ${ms(m(t, 'cpu'), 3)} | ${ms(m(g, 'cpu'), 3)} | ` +
-          `${ratio(median(rounds[t].map((x, r) => x.cpu / rounds[g][r].cpu)))} | ${both(t, 'p50', 'p99')} | ${both(g, 'p50', 'p99')} | ` +
-          `${both(t, 'p50c8', 'p99c8')} | ${both(g, 'p50c8', 'p99c8')} |`);
+          `${ratio(vs(t))} | ${both(t, 'p50', 'p99')} | ${both(g, 'p50', 'p99')} | ` +
+          `${both(t, 'p50c8', 'p99c8')} | ${both(g, 'p50c8', 'p99c8')} | ${ratio(vs(u))} |`);
       }
     }
     return { timing };
