@@ -560,6 +560,15 @@ async function cpuAndLatency() {
     // Warm means the isolate serves every fragment from memory.
     const timing = (await check(`${urls.tailor}/p/landing.html`, PAGES[1].personalized)).headers['server-timing'];
     if (!/fragments;[^,]*desc="5 memory 0 cache 0 kv"/.test(timing)) throw new Error(`not warm: server-timing ${timing}`);
+    // Not a figure, but part of the comparison: which of the origin's response
+    // headers (benches/workerd-origin.mjs sends these three) each worker passes on.
+    const originHeaders = ['cache-control', 'etag', 'x-origin'];
+    const passedOn = {};
+    for (const kind of ['pass', 'tailor', 'growthbook']) {
+      const res = await check(`${urls[kind]}/p/landing.html`, kind === 'pass' ? PAGES[1].marked : PAGES[1].personalized, requestHeaders(kind));
+      passedOn[kind] = [...originHeaders, 'content-type']
+        .map((h) => `${h} ${res.headers[h] === undefined ? 'absent' : `\`${res.headers[h]}\``}`).join(', ');
+    }
 
     const rounds = all.map(() => []);
     for (let r = 0; r < ROUNDS; r += 1) {
@@ -630,6 +639,9 @@ async function cpuAndLatency() {
           `${both(t, 'p50c8', 'p99c8')} | ${both(g, 'p50c8', 'p99c8')} | ${ratio(vs(u))} |`);
       }
     }
+    print();
+    print(`Response headers on the 120 KB page, of those the origin sends (not a figure; the bench compares bodies only): ` +
+      `${NAMES.pass}: ${passedOn.pass}; Tailor, 5 blocks personalized: ${passedOn.tailor}; ${PEER_LABEL}: ${passedOn.growthbook}.`);
     return { timing };
   } finally {
     await mf.dispose();
