@@ -119,8 +119,8 @@ loop-demo: cli build
 bench-e2e: cli build
 	node benches/e2e-latency.mjs
 
-## bench-workerd: CPU, latency, time to first byte, cold start and memory under plain workerd (Miniflare),
-## Tailor beside a JS pass-through worker and an HTMLRewriter floor (BENCH_QUICK=1 for a smoke run).
+## bench-workerd: CPU, latency, time to first byte, cold start, bundle size and memory under plain workerd (Miniflare),
+## Tailor beside a JS pass-through worker, an HTMLRewriter floor and GrowthBook's edge app (BENCH_QUICK=1 for a smoke run).
 bench-workerd: cli build
 	node benches/workerd.mjs
 

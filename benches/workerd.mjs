@@ -1,10 +1,14 @@
 // Tailor under plain workerd (Miniflare's `workerd`, no dev proxy, no
-// inspector), side by side with the two workers it must be judged against,
-// in one run: a JS worker that only passes the request to the origin, and a
-// JS worker running workerd's HTMLRewriter with a no-op handler on
-// `tailor-block` (the floor any rewriting worker pays). Prints Markdown:
-// machine, CPU and latency per request, time to first byte from a slow
-// origin, cold vs warm, workerd's memory over many requests, and page
+// inspector), side by side with the workers it must be judged against, in
+// one run: a JS worker that only passes the request to the origin, a JS
+// worker running workerd's HTMLRewriter with a no-op handler on
+// `tailor-block` (the floor any rewriting worker pays; also on the pages
+// without markers, their own floor), and the peer: GrowthBook's Cloudflare
+// edge app (npm `@growthbook/edge-cloudflare`, benches/growthbook-worker.mjs,
+// bundled here with esbuild) with a visual-editor experiment making the same
+// 5 changes for every visitor. Prints Markdown: machine, CPU and latency per
+// request, Tailor beside the peer, time to first byte from a slow origin,
+// cold vs warm, bundle sizes, workerd's memory over many requests, and page
 // latency while the origin's generator answers at once, after 50 ms or
 // after 2 s (Tailor with its control worker, scripts/demo-generator.mjs).
 // `make bench-workerd` (part of `make bench`); figures go to docs/benchmarks.md.
@@ -13,7 +17,8 @@
 // before and after a series of requests, divided by their number. That is why
 // the origin is a separate process (benches/workerd-origin.mjs), the cases run
 // one after another, and every response is checked byte for byte (a fast wrong
-// answer would be a meaningless figure). The time is read from each thread's
+// answer would be a meaningless figure; the peer's answer is held to the same
+// bytes as Tailor's). The time is read from each thread's
 // /proc/PID/task/TID/schedstat (nanoseconds) because utime + stime in
 // /proc/PID/stat count 10 ms ticks: a pass-through series of 100 requests is
 // only a few ticks. Both are read; the output shows that they agree.
@@ -32,10 +37,11 @@
 //                           the generator takes 2 s [100, 100]
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { build as esbuild } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { version as workerdVersion } from 'workerd';
 import { sign } from '../examples/node/profile-cookie.mjs';
@@ -117,6 +123,97 @@ const PAGES = [
   { label: '700 KB', name: 'docs', n: N_LARGE },
 ].map((p) => ({ ...p, marked: file(`${p.name}.html`), plain: file(`${p.name}-plain.html`) }));
 for (const p of PAGES) p.personalized = personalized(p.marked);
+// A figure counts only for a worker that made the change: the expected body
+// must differ from the origin's in each of the 5 blocks (and only there), so
+// a worker passing the page through fails every check.
+for (const p of PAGES) {
+  const inner = (page) => [...page.toString('utf8').matchAll(/<tailor-block name="[a-z0-9_-]+">([\s\S]*?)<\/tailor-block>/g)].map((m) => m[1]);
+  const [before, after] = [inner(p.marked), inner(p.personalized)];
+  const changed = before.filter((html, i) => html !== after[i]).length;
+  if (before.length !== 5 || changed !== 5) throw new Error(`${p.name}: the expected page changes ${changed} of ${before.length} blocks, not 5 of 5`);
+}
+
+// ---------------------------------------------------------------- the peer
+
+// GrowthBook's payload: one visual-editor experiment on the bench's paths
+// (the catalog's `pages`), 100% coverage, weights [0, 1]: every visitor is in
+// the variation whose DOM mutations set the inner HTML of each of the 5
+// `tailor-block` elements to the fragment Tailor inserts for the bench
+// visitor. The edge app parses the page with node-html-parser, applies them
+// and serializes the tree; on these pages its output is the same bytes as
+// Tailor's (checked on every response, like Tailor's).
+const GB_PAYLOAD = {
+  features: {},
+  experiments: [{
+    key: 'tailor-bench-blocks',
+    changeId: 'tailor-bench-blocks-change',
+    status: 'running',
+    hashAttribute: 'id',
+    hashVersion: 2,
+    coverage: 1,
+    weights: [0, 1],
+    urlPatterns: [{ include: true, type: 'regex', pattern: '^/(slow/)?p/' }],
+    variations: [
+      {},
+      {
+        domMutations: Object.entries(EXPECTED_VARIANTS).map(([block, variant]) => ({
+          selector: `tailor-block[name="${block}"]`, action: 'set', attribute: 'html', value: fragment(block, variant),
+        })),
+      },
+    ],
+  }],
+};
+const PEER_DIR = join(ROOT, 'target/bench-workerd');
+const PEER_BUNDLE = join(PEER_DIR, 'growthbook.mjs');
+const pkgVersion = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'))).version;
+/** Raw and gzip -9 sizes of some files, bytes (GNU gzip, as `make bundle` measures; its output is a little smaller than zlib's). */
+const sizes = (buffers) => buffers.reduce(
+  (sum, b) => ({ raw: sum.raw + b.length, gzip: sum.gzip + execFileSync('gzip', ['-9', '-c'], { input: b, maxBuffer: 1 << 28 }).length }),
+  { raw: 0, gzip: 0 },
+);
+
+/**
+ * Bundles the peer as wrangler would (esbuild, ES module, wrangler's default
+ * conditions and NODE_ENV define, not minified) to target/bench-workerd, and
+ * measures it minified too. Its size, and Tailor's page worker's (the wasm and
+ * the JS modules worker-build and build-worker.sh put in build/).
+ */
+async function buildPeer() {
+  const options = {
+    entryPoints: [join(ROOT, 'benches/growthbook-worker.mjs')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    conditions: ['workerd', 'worker', 'browser'],
+    target: 'es2022',
+    define: { 'process.env.NODE_ENV': '"production"', 'global.process.env.NODE_ENV': '"production"', 'globalThis.process.env.NODE_ENV': '"production"' },
+    write: false,
+    logLevel: 'warning',
+  };
+  const plain = (await esbuild(options)).outputFiles[0].contents;
+  const minified = (await esbuild({ ...options, minify: true })).outputFiles[0].contents;
+  mkdirSync(PEER_DIR, { recursive: true });
+  writeFileSync(PEER_BUNDLE, plain);
+  // Tailor's page worker as workerd loads it: everything under build/ but the other two builds.
+  const tailorFiles = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!['control', 'fault'].includes(relative(join(ROOT, 'build'), path))) walk(path);
+      } else if (/\.(m?js|wasm)$/.test(entry.name)) tailorFiles.push(path);
+    }
+  };
+  walk(join(ROOT, 'build'));
+  const read = (paths) => paths.map((f) => readFileSync(f));
+  return {
+    tailorWasm: sizes(read(tailorFiles.filter((f) => f.endsWith('.wasm')))),
+    tailorJs: sizes(read(tailorFiles.filter((f) => !f.endsWith('.wasm')))),
+    tailorFiles: tailorFiles.map((f) => relative(ROOT, f)).sort(),
+    peer: sizes([Buffer.from(plain)]),
+    peerMinified: sizes([Buffer.from(minified)]),
+  };
+}
 
 // ---------------------------------------------------------------- the workers
 
@@ -128,7 +225,11 @@ const SCRIPTS = {
   floor: `export default { async fetch(req, env) { ${FORWARD}
     return new HTMLRewriter().on('tailor-block', { element() {} }).transform(res); } };`,
 };
-const NAMES = { pass: 'JS pass-through', floor: 'HTMLRewriter floor', tailor: 'Tailor' };
+const NAMES = { pass: 'JS pass-through', floor: 'HTMLRewriter floor', tailor: 'Tailor', growthbook: 'GrowthBook edge app' };
+const PEER_LABEL = 'GrowthBook edge app, 5 blocks (visual-editor experiment)';
+// The peer's visitor: GrowthBook's own id cookie, so the edge app need not
+// make one up per request (it hashes it; the weights put everyone in the variation).
+const PEER_HEADERS_COOKIE = 'gbuuid=bench-visitor-1';
 
 // worker-build's output is ES modules in .js files and a .wasm imported as a module.
 const BUILD_RULES = [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
@@ -159,6 +260,17 @@ function workerOptions(kind, originUrl, generatorUrl) {
     stripCfConnectingIp: false,
   };
   if (kind === 'pass' || kind === 'floor') return { ...common, modules: true, script: SCRIPTS[kind], bindings: { ORIGIN_URL: originUrl } };
+  if (kind === 'growthbook') {
+    // The edge app's own variables; the payload is a JSON binding handed to it in memory.
+    // DISABLE_INJECTIONS: no SDK <script> in the page (the bench compares bytes with Tailor's);
+    // RUN_VISUAL_EDITOR_EXPERIMENTS=edge: the experiment runs on the edge only.
+    return {
+      ...common,
+      modules: true,
+      scriptPath: PEER_BUNDLE,
+      bindings: { PROXY_TARGET: originUrl, DISABLE_INJECTIONS: 'true', RUN_VISUAL_EDITOR_EXPERIMENTS: 'edge', GB_PAYLOAD: GB_PAYLOAD },
+    };
+  }
   const tailor = {
     ...common,
     modules: true,
@@ -328,6 +440,8 @@ const HEADERS = {
   'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
   cookie: COOKIE,
 };
+/** The request headers for a worker: the peer's carry its own visitor id cookie as well. */
+const requestHeaders = (kind) => (kind === 'growthbook' ? { ...HEADERS, cookie: `${COOKIE}; ${PEER_HEADERS_COOKIE}` } : HEADERS);
 function get(url, headers = HEADERS) {
   return new Promise((ok, fail) => {
     const t0 = performance.now();
@@ -352,19 +466,19 @@ function expectBody(url, res, expected) {
   }
 }
 /** GET that must answer 200 with exactly `expected`; fails the run otherwise. */
-async function check(url, expected) {
-  const res = await get(url);
+async function check(url, expected, headers = HEADERS) {
+  const res = await get(url, headers);
   expectBody(url, res, expected);
   return res;
 }
 /** n checked requests, `concurrency` at a time; their latencies, sorted. */
-async function series(url, expected, n, concurrency = 1) {
+async function series(url, expected, n, concurrency = 1, headers = HEADERS) {
   const times = [];
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < n) {
       next += 1;
-      times.push((await check(url, expected)).totalMs);
+      times.push((await check(url, expected, headers)).totalMs);
     }
   }));
   return times.sort((a, b) => a - b);
@@ -398,7 +512,7 @@ function machine() {
   const miniflare = JSON.parse(readFileSync(join(ROOT, 'node_modules/miniflare/package.json'))).version;
   const wasm = readFileSync(join(ROOT, 'build/index_bg.wasm')).length;
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
-  print('# Tailor in workerd: CPU, latency, streaming, cold start, memory, generator delays');
+  print('# Tailor in workerd: CPU, latency, streaming, cold start, memory, generator delays; beside GrowthBook\'s edge app');
   print();
   print(`- date: ${new Date().toISOString()}; ${QUICK ? '**QUICK mode** (small counts: smoke figures only)' : 'full run'}`);
   print(`- machine: ${availableParallelism()} CPUs (nproc), ${model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -406,6 +520,12 @@ function machine() {
   print(`- Tailor: build/worker/entry.mjs at ${commit} (index_bg.wasm ${wasm.toLocaleString('en')} B); TAILOR_BUDGET_MS=${BUDGET_MS}, KV seeded with \`tailor catalog kv-bulk benches/data/catalog.json\` (Miniflare's local KV)`);
   print(`- visitor: a signed profile cookie (fintech, CTO, enterprise): every block of the 5 gets a non-default variant`);
   print(`- origin: benches/workerd-origin.mjs, a separate Node process on 127.0.0.1; requests carry \`accept-encoding: identity\`, whole bodies are read and compared byte for byte with the expected body`);
+  print(`- the peer: GrowthBook's Cloudflare edge app, @growthbook/edge-cloudflare ${pkgVersion('@growthbook/edge-cloudflare')} ` +
+    `(@growthbook/edge-utils ${pkgVersion('@growthbook/edge-utils')}, @growthbook/growthbook ${pkgVersion('@growthbook/growthbook')}, node-html-parser ${pkgVersion('node-html-parser')}), ` +
+    `benches/growthbook-worker.mjs bundled by esbuild to ${relative(ROOT, PEER_BUNDLE)}; its payload in memory (a JSON binding passed to \`handleRequest\`, nothing fetched), ` +
+    `one visual-editor experiment (100% coverage, weights [0, 1]) whose DOM mutations set the inner HTML of the 5 \`tailor-block[name=…]\` to Tailor's fragments for the bench visitor; ` +
+    `DISABLE_INJECTIONS=true (no SDK script in the page), RUN_VISUAL_EDITOR_EXPERIMENTS=edge; its requests also carry GrowthBook's id cookie (\`${PEER_HEADERS_COOKIE}\`). ` +
+    `Its responses are held to the same bytes as Tailor's: every 5-block response of either worker must be the page with the 5 blocks changed`);
 }
 
 /** The CPU and latency cases: every worker on every page, the same request. */
@@ -415,9 +535,12 @@ function cases() {
     const path = `/p/${p.name}.html`;
     list.push({ group: p.label, kind: 'pass', label: NAMES.pass, path, expected: p.marked, n: p.n });
     list.push({ group: p.label, kind: 'floor', label: NAMES.floor, path, expected: p.marked, n: p.n });
-    list.push({ group: p.label, kind: 'tailor', label: 'Tailor, page without markers', path: `/p/${p.name}-plain.html`, expected: p.plain, n: p.n });
+    list.push({ group: p.label, kind: 'floor', plain: true, label: `${NAMES.floor}, page without markers`, path: `/p/${p.name}-plain.html`, expected: p.plain, n: p.n });
+    list.push({ group: p.label, kind: 'tailor', plain: true, label: 'Tailor, page without markers', path: `/p/${p.name}-plain.html`, expected: p.plain, n: p.n });
     list.push({ group: p.label, kind: 'tailor', label: 'Tailor, 5 blocks personalized', path, expected: p.personalized, n: p.n });
     list.push({ group: p.label, kind: 'tailor-unguarded', label: 'Tailor, 5 blocks, `TAILOR_REWRITE_GUARD=off`', path, expected: p.personalized, n: p.n });
+    list.push({ group: p.label, kind: 'growthbook', plain: true, label: `${NAMES.growthbook}, page without markers`, path: `/p/${p.name}-plain.html`, expected: p.plain, n: p.n });
+    list.push({ group: p.label, kind: 'growthbook', label: PEER_LABEL, path, expected: p.personalized, n: p.n });
   }
   for (const [group, path, name] of [['CSS', '/assets/site.css', 'site.css'], ['PNG', '/assets/logo.png', 'logo.png']]) {
     const expected = file(name);
@@ -428,17 +551,26 @@ function cases() {
 }
 
 async function cpuAndLatency() {
-  const { mf, pid, urls } = await start(['pass', 'floor', 'tailor', 'tailor-unguarded'], originUrl);
+  const { mf, pid, urls } = await start(['pass', 'floor', 'tailor', 'tailor-unguarded', 'growthbook'], originUrl);
   try {
     const kv = await mf.getKVNamespace('CATALOG', 'tailor');
     // In the order kv-bulk gives: fragments, manifest, then the pointer.
     for (const { key, value } of ENTRIES) await kv.put(key, value);
     const all = cases();
     log('checking and warming every case');
-    for (const c of all) for (let i = 0; i < WARMUP; i += 1) await check(urls[c.kind] + c.path, c.expected);
+    for (const c of all) for (let i = 0; i < WARMUP; i += 1) await check(urls[c.kind] + c.path, c.expected, requestHeaders(c.kind));
     // Warm means the isolate serves every fragment from memory.
     const timing = (await check(`${urls.tailor}/p/landing.html`, PAGES[1].personalized)).headers['server-timing'];
     if (!/fragments;[^,]*desc="5 memory 0 cache 0 kv"/.test(timing)) throw new Error(`not warm: server-timing ${timing}`);
+    // Not a figure, but part of the comparison: which of the origin's response
+    // headers (benches/workerd-origin.mjs sends these three) each worker passes on.
+    const originHeaders = ['cache-control', 'etag', 'x-origin'];
+    const passedOn = {};
+    for (const kind of ['pass', 'tailor', 'growthbook']) {
+      const res = await check(`${urls[kind]}/p/landing.html`, kind === 'pass' ? PAGES[1].marked : PAGES[1].personalized, requestHeaders(kind));
+      passedOn[kind] = [...originHeaders, 'content-type']
+        .map((h) => `${h} ${res.headers[h] === undefined ? 'absent' : `\`${res.headers[h]}\``}`).join(', ');
+    }
 
     const rounds = all.map(() => []);
     for (let r = 0; r < ROUNDS; r += 1) {
@@ -449,8 +581,9 @@ async function cpuAndLatency() {
         const c = all[i];
         log(`round ${r + 1}/${ROUNDS}: ${c.group} ${c.label}`);
         const url = urls[c.kind] + c.path;
-        const { cpu, result: c1 } = await cpuDuring(pid, () => series(url, c.expected, c.n));
-        const c8 = await series(url, c.expected, c.n, CONCURRENCY);
+        const headers = requestHeaders(c.kind);
+        const { cpu, result: c1 } = await cpuDuring(pid, () => series(url, c.expected, c.n, 1, headers));
+        const c8 = await series(url, c.expected, c.n, CONCURRENCY, headers);
         rounds[i].push({ cpu: cpu / c.n, p50: pct(c1, 50), p99: pct(c1, 99), p50c8: pct(c8, 50), p99c8: pct(c8, 99) });
       }
     }
@@ -458,22 +591,25 @@ async function cpuAndLatency() {
     print();
     print(`## CPU and latency per request (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''})`);
     print();
-    print(`One workerd process runs the four workers (Tailor twice: with the default mid-stream failure guard, and with \`TAILOR_REWRITE_GUARD=off\`), each on its own socket (Miniflare \`unsafeDirectSockets\`: no entry worker, no proxy). ` +
+    print(`One workerd process runs the five workers (Tailor twice: with the default mid-stream failure guard, and with \`TAILOR_REWRITE_GUARD=off\`; and GrowthBook's edge app, the peer), each on its own socket (Miniflare \`unsafeDirectSockets\`: no entry worker, no proxy). ` +
       `Per round every case runs n requests one at a time (workerd CPU measured over them), then n requests ${CONCURRENCY} at a time; ` +
       `rounds alternate the order of the cases. CPU is the CPU time of workerd's threads (schedstat) divided by n; ` +
       `it includes workerd's HTTP server and its fetch to the origin, which every worker pays. ` +
       `Ratios are taken within each round, then the median. The page without markers is the same page minus its 5 marker tags ` +
       `(${PAGES[0].marked.length - PAGES[0].plain.length} bytes), on a path the catalog covers, so Tailor does all its per-request work and changes nothing; ` +
-      `its ratios are against the marked page's JS rows. Warm: ${WARMUP} requests per case first, fragments from isolate memory. ` +
+      `its rows' "× JS pass-through" is against the marked page's pass-through, their "× HTMLRewriter floor" against the floor on the page without markers (its own floor). ` +
+      `GrowthBook's edge app runs its experiment on both pages (the URL matches; without markers no selector matches and it serializes the page unchanged). ` +
+      `Warm: ${WARMUP} requests per case first, fragments from isolate memory. ` +
       `Latencies are measured by the client (this Node process), which shares the machine's cores with workerd and the origin.`);
     print();
     print(`| page | worker | n | CPU / req | rounds' CPU range | × JS pass-through | × HTMLRewriter floor | p50 (c=1) | p99 (c=1) | p50 (c=${CONCURRENCY}) | p99 (c=${CONCURRENCY}) |`);
     print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     all.forEach((c, i) => {
-      const ref = (kind) => all.findIndex((o) => o.group === c.group && o.kind === kind);
+      // The floor of a page without markers is the floor on that page; the pass-through is the marked page's.
+      const ref = (kind) => all.findIndex((o) => o.group === c.group && o.kind === kind && (kind === 'floor' ? !o.plain === !c.plain : !o.plain));
       const vs = (kind) => {
         const j = ref(kind);
-        return j < 0 || c.kind === 'pass' || (kind === 'floor' && c.kind === 'floor')
+        return j < 0 || j === i || c.kind === 'pass' || (kind === 'floor' && c.kind === 'floor')
           ? undefined
           : median(rounds[i].map((m, r) => m.cpu / rounds[j][r].cpu));
       };
@@ -483,6 +619,31 @@ async function cpuAndLatency() {
       print(`| ${c.group} | ${c.label} | ${c.n} | ${ms(m('cpu'), 3)} | ${range} | ${ratio(vs('pass'))} | ${ratio(vs('floor'))} | ` +
         `${ms(m('p50'))} | ${ms(m('p99'))} | ${ms(m('p50c8'))} | ${ms(m('p99c8'))} |`);
     });
+
+    // Tailor beside the peer: the same rounds, the ratio taken within each round.
+    const find = (group, kind, plain) => all.findIndex((c) => c.group === group && c.kind === kind && !c.plain === !plain);
+    print();
+    print(`## Tailor beside GrowthBook's edge app (the rows above, median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''})`);
+    print();
+    print('Both workers change the same 5 blocks to the same bytes (every response checked). "Tailor ÷ GrowthBook" is the ratio of CPU per request within each round, then the median. ' +
+      'Tailor here is its default (with the rewriter guard); the last column is Tailor with `TAILOR_REWRITE_GUARD=off` (the marked page only). Latencies: client-side, requests one at a time (c=1) and 8 at a time.');
+    print();
+    print(`| page | Tailor CPU / req | GrowthBook CPU / req | Tailor ÷ GrowthBook | Tailor p50 / p99 (c=1) | GrowthBook p50 / p99 (c=1) | Tailor p50 / p99 (c=${CONCURRENCY}) | GrowthBook p50 / p99 (c=${CONCURRENCY}) | Tailor, guard off, ÷ GrowthBook |`);
+    print('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const p of PAGES) {
+      for (const plain of [false, true]) {
+        const [t, g, u] = [find(p.label, 'tailor', plain), find(p.label, 'growthbook', plain), find(p.label, 'tailor-unguarded', plain)];
+        const vs = (i) => (i < 0 ? undefined : median(rounds[i].map((x, r) => x.cpu / rounds[g][r].cpu)));
+        const m = (i, key) => median(rounds[i].map((x) => x[key]));
+        const both = (i, a, b) => `${ms(m(i, a))} / ${ms(m(i, b))}`;
+        print(`| ${p.label}${plain ? ', page without markers' : ', 5 blocks'} | ${ms(m(t, 'cpu'), 3)} | ${ms(m(g, 'cpu'), 3)} | ` +
+          `${ratio(vs(t))} | ${both(t, 'p50', 'p99')} | ${both(g, 'p50', 'p99')} | ` +
+          `${both(t, 'p50c8', 'p99c8')} | ${both(g, 'p50c8', 'p99c8')} | ${ratio(vs(u))} |`);
+      }
+    }
+    print();
+    print(`Response headers on the 120 KB page, of those the origin sends (not a figure; the bench compares bodies only): ` +
+      `${NAMES.pass}: ${passedOn.pass}; Tailor, 5 blocks personalized: ${passedOn.tailor}; ${PEER_LABEL}: ${passedOn.growthbook}.`);
     return { timing };
   } finally {
     await mf.dispose();
@@ -490,21 +651,26 @@ async function cpuAndLatency() {
 }
 
 async function timeToFirstByte() {
-  const { mf, urls } = await start(['pass', 'tailor'], originUrl);
+  const { mf, urls } = await start(['pass', 'tailor', 'growthbook'], originUrl);
   try {
     const page = PAGES[1];
-    const rows = [['origin alone (no worker)', originUrl, page.marked], [NAMES.pass, urls.pass, page.marked], ['Tailor, 5 blocks personalized', urls.tailor, page.personalized]];
-    for (const [, base, expected] of rows) for (let i = 0; i < 3; i += 1) await check(`${base}/slow/p/${page.name}.html`, expected);
+    const rows = [
+      ['origin alone (no worker)', originUrl, page.marked, HEADERS],
+      [NAMES.pass, urls.pass, page.marked, HEADERS],
+      ['Tailor, 5 blocks personalized', urls.tailor, page.personalized, HEADERS],
+      [PEER_LABEL, urls.growthbook, page.personalized, requestHeaders('growthbook')],
+    ];
+    for (const [, base, expected, headers] of rows) for (let i = 0; i < 3; i += 1) await check(`${base}/slow/p/${page.name}.html`, expected, headers);
     const results = rows.map(() => []);
     for (let i = 0; i < TTFB_REQUESTS; i += 1) {
-      for (const [j, [, base, expected]] of rows.entries()) results[j].push(await check(`${base}/slow/p/${page.name}.html`, expected));
+      for (const [j, [, base, expected, headers]] of rows.entries()) results[j].push(await check(`${base}/slow/p/${page.name}.html`, expected, headers));
     }
     print();
     print(`## Time to first byte from a slow origin (${page.label} page, median of ${TTFB_REQUESTS})`);
     print();
     print(`The origin sends the first ${SLOW.SLOW_FIRST_BYTES} bytes at once, then ${SLOW.SLOW_CHUNK_BYTES} bytes every ${SLOW.SLOW_INTERVAL_MS} ms ` +
       `(${Math.ceil((page.marked.length - SLOW.SLOW_FIRST_BYTES) / SLOW.SLOW_CHUNK_BYTES)} more chunks). A worker that buffered the page would ` +
-      `send its first byte after the last chunk. Warm isolates (3 requests each first).`);
+      `send its first byte after the last chunk (GrowthBook's edge app reads the whole page, \`await response.text()\`, before it parses it). Warm isolates (3 requests each first).`);
     print();
     print('| worker | response headers | first body byte | whole body |');
     print('| --- | --- | --- | --- |');
@@ -526,6 +692,7 @@ async function coldAndWarm() {
     { kind: 'pass', label: NAMES.pass, path: pagePath, expected: page.marked },
     { kind: 'tailor', label: 'Tailor, 5 blocks personalized', path: pagePath, expected: page.personalized },
     { kind: 'tailor', label: 'Tailor, the PNG (no catalog work)', path: '/assets/logo.png', expected: file('logo.png') },
+    { kind: 'growthbook', label: PEER_LABEL, path: pagePath, expected: page.personalized },
   ];
   const rows = [];
   for (const { kind, label, path, expected } of configs) {
@@ -543,13 +710,14 @@ async function coldAndWarm() {
           for (const { key } of ENTRIES) await kv.get(key);
         }
         const threadsBefore = cpuByThreadName(pid);
-        const { cpu: firstCpu, result: first } = await cpuDuring(pid, () => check(url, expected));
+        const headers = requestHeaders(kind);
+        const { cpu: firstCpu, result: first } = await cpuDuring(pid, () => check(url, expected, headers));
         const threadsAfter = cpuByThreadName(pid);
         const firstByThread = Object.fromEntries(
           Object.entries(threadsAfter).map(([name, ms]) => [name, ms - (threadsBefore[name] ?? 0)]).filter(([, ms]) => ms >= 0.05),
         );
-        const second = await check(url, expected);
-        const warm = await series(url, expected, 50);
+        const second = await check(url, expected, headers);
+        const warm = await series(url, expected, 50, 1, headers);
         runs.push({ startupMs, first: first.totalMs, firstCpu, firstByThread, second: second.totalMs, warm: pct(warm, 50), timing: first.headers['server-timing'] });
       } finally {
         await mf.dispose();
@@ -586,6 +754,29 @@ async function coldAndWarm() {
       .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`);
     print(`- ${label}: ${parts.join(', ')}`);
   }
+}
+
+/** The bundles: what a deployment uploads and every cold isolate loads. */
+function bundles(b) {
+  const kib = (v) => `${v.toLocaleString('en')} B (${(v / 1024).toFixed(1)} KiB)`;
+  const row = (label, x) => `| ${label} | ${kib(x.raw)} | ${kib(x.gzip)} |`;
+  const total = { raw: b.tailorWasm.raw + b.tailorJs.raw, gzip: b.tailorWasm.gzip + b.tailorJs.gzip };
+  print();
+  print('## Bundle size: Tailor\'s page worker beside GrowthBook\'s edge app');
+  print();
+  print(`Tailor: the files under build/ that workerd loads for the page worker (${b.tailorFiles.join(', ')}), each gzipped (-9) and summed. ` +
+    'GrowthBook: benches/growthbook-worker.mjs bundled by esbuild as wrangler bundles a worker (ES module, its default conditions, NODE_ENV defined, not minified), ' +
+    'and the same minified (wrangler\'s `--minify`); gzip -9. `make bundle` measures Tailor\'s deployable wasm through `wrangler deploy --dry-run`.');
+  print();
+  print('| bundle | raw | gzip -9 |');
+  print('| --- | --- | --- |');
+  print(row('Tailor, the page worker\'s wasm', b.tailorWasm));
+  print(row('Tailor, the page worker\'s JS modules', b.tailorJs));
+  print(row('Tailor, the page worker in all', total));
+  print(row('GrowthBook edge app (esbuild, as wrangler)', b.peer));
+  print(row('GrowthBook edge app, minified', b.peerMinified));
+  print();
+  print(`Tailor's page worker is ${(total.gzip / b.peer.gzip).toFixed(2)}× GrowthBook's edge app gzipped (${(total.gzip / b.peerMinified.gzip).toFixed(2)}× the minified one).`);
 }
 
 async function memory() {
@@ -796,6 +987,7 @@ async function generatorDelays() {
 
 try {
   rmSync(KV_DIR, { recursive: true, force: true });
+  const bundleSizes = await buildPeer();
   machine();
   const { timing } = await cpuAndLatency();
   print();
@@ -805,6 +997,7 @@ try {
     `and workerd's utime+stime (/proc/PID/stat, ${1000 / TICKS_PER_S} ms ticks) to ${cpuTotals.ticks.toFixed(0)} ms.`);
   await timeToFirstByte();
   await coldAndWarm();
+  bundles(bundleSizes);
   await memory();
   await generatorDelays();
   print();

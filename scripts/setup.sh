@@ -3,7 +3,7 @@
 # the wasm32 target, worker-build and wasm-bindgen-cli at exact versions, and
 # cargo-fuzz (with the nightly toolchain it needs), Debian's chromium, and the
 # npm packages of package-lock.json (wrangler + workerd, esbuild, binaryen,
-# playwright-core, GrowthBook's SDK, OpenFeature's SDKs), and the Python
+# playwright-core, GrowthBook's SDK and edge app, OpenFeature's SDKs), and the Python
 # packages of tests/e2e/requirements.txt (OpenFeature's Python SDK and OFREP
 # provider) in .venv/.
 # Idempotent; a no-op in about a second when everything is there.
