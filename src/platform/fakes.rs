@@ -263,6 +263,23 @@ impl MemoryCache {
         keys
     }
 
+    /// Every key and value cached, sorted by key.
+    pub fn entries(&self) -> Vec<(String, String)> {
+        let mut entries: Vec<_> = self
+            .entries
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        entries.sort();
+        entries
+    }
+
+    /// Removes every entry (a location whose cache was evicted).
+    pub fn clear(&self) {
+        self.entries.borrow_mut().clear();
+    }
+
     /// Stores `value` under `key` directly (to set up a test).
     pub fn insert(&self, key: &str, value: &str) {
         self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());

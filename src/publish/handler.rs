@@ -18,10 +18,10 @@ use super::signature::{
 use super::{GENERATED_PATH, PUBLISH_PATH, ROLLBACK_PATH};
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::catalog::source::{Bundle, SourceRules};
-use crate::catalog::{is_valid_id, pending_key, push_request_key, refused_key, sha256_hex, ValidationError};
+use crate::catalog::{is_valid_id, pending_key, push_request_key, refused_key, ValidationError};
 use crate::config::ConfigWarning;
 use crate::events::tally::Exposures;
-use crate::fragments::generate::generated_key;
+use crate::fragments::generate::draft_hash;
 use crate::guardrails::{GuardrailRule, Violation};
 use crate::http::Response;
 use crate::platform::KvWrite;
@@ -478,8 +478,8 @@ pub async fn handle_generated<K: KvWrite>(body: &[u8], site: &str, kv: &K, now_m
         Ok(clean) => clean,
         Err(error) => return Response::json(200, &json!({ "status": "refused", "error": error })),
     };
-    let key_hash = sha256_hex(generated_key(request).as_bytes());
-    let key_hash = key_hash.get(..32).unwrap_or(&key_hash);
+    let key_hash = draft_hash(request);
+    let key_hash = key_hash.as_str();
     let checked = request.guardrails.as_ref().and_then(|g| g.check(&clean).err());
     let by_generator = body.refused.as_ref().map(|r| Violation {
         rule: GuardrailRule::from_name(&r.rule),
