@@ -10,6 +10,8 @@ mod generated;
 mod handler;
 mod publisher;
 #[cfg(feature = "sanitize")]
+pub mod review;
+#[cfg(feature = "sanitize")]
 pub mod sanitize;
 pub mod signature;
 
@@ -27,4 +29,4 @@ pub use handler::{
 };
 
 /// The publish and rollback endpoints' paths (the router's: it forwards them here).
-pub use crate::route::{PUBLISH_PATH, ROLLBACK_PATH};
+pub use crate::route::{PUBLISH_PATH, REVIEW_PATH, ROLLBACK_PATH};

@@ -26,6 +26,8 @@ pub use request::{EdgeContext, Request, DEV_OVERRIDE_HEADERS, REQUEST_HEADERS};
 pub const PUBLISH_PATH: &str = "/__tailor/publish";
 /// The rollback endpoint's path (served by the control worker).
 pub const ROLLBACK_PATH: &str = "/__tailor/rollback";
+/// The review queue's signed endpoint (served by the control worker).
+pub const REVIEW_PATH: &str = "/__tailor/review";
 
 /// The prefix of Tailor's own endpoints.
 pub const API_PREFIX: &str = "/__tailor/";
@@ -168,7 +170,7 @@ pub fn route(method: &str, path: &str, has_range: impl FnOnce() -> bool) -> Rout
     if let Some(rest) = path.strip_prefix(OFREP_PREFIX) {
         return Route::Ofrep(ofrep(method, rest));
     }
-    if path == PUBLISH_PATH || path == ROLLBACK_PATH {
+    if path == PUBLISH_PATH || path == ROLLBACK_PATH || path == REVIEW_PATH {
         return Route::Control;
     }
     if let Some(rest) = path.strip_prefix(API_PREFIX) {
