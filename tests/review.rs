@@ -430,3 +430,75 @@ fn the_review_endpoint_takes_only_signed_requests() {
         "a list is read-only: its id is not spent"
     );
 }
+
+/// `world` with preview on (`TAILOR_PREVIEW=on` when `dev`) and the control
+/// worker's review queue over its KV, as the `CONTROL` binding reaches it.
+fn with_panel(world: &mut World, dev: bool) {
+    use futures_util::FutureExt;
+    world.config.preview_keys = Some(tailor_edge::profile::PreviewKeys::derive(SECRET).unwrap());
+    world.config.preview_mode = dev;
+    let kv = world.kv.clone();
+    world.platform.review = Some(std::rc::Rc::new(move |body: &str| {
+        let answer = serve_review(body, &io(&kv))
+            .now_or_never()
+            .expect("in memory: ready at once");
+        (answer.status, answer.body)
+    }));
+}
+
+fn panel_post(world: &World, form: &str, fetch_site: &str) -> (u16, Value) {
+    let request = Request {
+        fetch_site: Some(fetch_site.to_owned()),
+        ..Request::new("POST", "https://shop.example/__tailor/preview/review")
+    };
+    let answer = world.call(&request, Some(form));
+    (
+        answer.status,
+        serde_json::from_str(&answer.body).unwrap_or(Value::Null),
+    )
+}
+
+#[test]
+fn the_preview_panel_lists_drafts_and_approves_and_rejects_them_same_site_only() {
+    let (mut world, cto) = one_pending_draft();
+    with_panel(&mut world, true);
+    let listed = world.call(&get("/__tailor/preview/review"), None);
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let listed: Value = serde_json::from_str(&listed.body).unwrap();
+    let id = listed["drafts"][0]["id"].as_str().unwrap().to_owned();
+    let form = format!("action=approve&id={}", id.replace('/', "%2F"));
+    let before = world.kv.snapshot();
+    assert_eq!(
+        panel_post(&world, &form, "cross-site").0,
+        403,
+        "cross-site refused"
+    );
+    assert_eq!(world.kv.snapshot(), before, "and nothing changed");
+    let (status, approved) = panel_post(&world, &form, "same-origin");
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["status"], "approved");
+    let page = visit(&world, &cto);
+    assert_eq!(filled(&page, "cta").1, DRAFT);
+
+    let (status, refused) = panel_post(
+        &world,
+        "action=reject&id=pending%2Fcta%2Fx%2Fy&reason=no",
+        "same-origin",
+    );
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(panel_post(&world, "action=publish&id=x", "same-origin").0, 400);
+}
+
+#[test]
+fn the_preview_panel_never_approves_where_preview_is_only_unlocked_by_the_key() {
+    let (mut world, _) = one_pending_draft();
+    with_panel(&mut world, false);
+    let before = world.kv.snapshot();
+    let request = Request {
+        fetch_site: Some("same-origin".into()),
+        ..Request::new("POST", "https://shop.example/__tailor/preview/review")
+    };
+    let answer = world.call(&request, Some("action=approve&id=x"));
+    assert!(matches!(answer.status, 403 | 404), "{}", answer.status);
+    assert_eq!(world.kv.snapshot(), before);
+}

@@ -541,6 +541,10 @@ impl EventSink for MemoryEvents {
     }
 }
 
+/// A stand-in for the control worker's review queue (a test wires it to
+/// the real one over a [`MemoryKv`]).
+pub type ReviewQueue = Rc<dyn Fn(&str) -> (u16, String)>;
+
 /// The whole platform in memory, for tests, benches and the CLI. Clones
 /// share every store, so a test keeps one and hands the core another.
 #[derive(Clone)]
@@ -568,6 +572,9 @@ pub struct MemoryPlatform<T = InstantTimer> {
     pub draws: Rc<Cell<u64>>,
     /// What the control worker would answer for the loop's rows (none: no loop).
     pub loop_rows: Option<String>,
+    /// The control worker's review queue (none: no control worker): a
+    /// review action's body in, its status and JSON answer out.
+    pub review: Option<ReviewQueue>,
     regex: &'static dyn RegexEngine,
 }
 
@@ -588,6 +595,7 @@ impl MemoryPlatform {
             logs: Rc::default(),
             draws: Rc::default(),
             loop_rows: None,
+            review: None,
             regex,
         }
     }
@@ -608,6 +616,7 @@ impl<T> MemoryPlatform<T> {
             logs: self.logs,
             draws: self.draws,
             loop_rows: self.loop_rows,
+            review: self.review,
             regex: self.regex,
         }
     }
@@ -667,6 +676,15 @@ impl<T: Timer + Clone + 'static> Platform for MemoryPlatform<T> {
 
     fn loop_rows(&self) -> impl Future<Output = Result<String, String>> {
         std::future::ready(self.loop_rows.clone().ok_or_else(|| "no loop store".to_owned()))
+    }
+
+    fn review(&self, body: String) -> impl Future<Output = Result<(u16, String), String>> {
+        std::future::ready(
+            self.review
+                .as_ref()
+                .map(|queue| queue(&body))
+                .ok_or_else(|| "no control worker".to_owned()),
+        )
     }
 
     fn random_bytes(&self) -> [u8; 16] {

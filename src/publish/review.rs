@@ -30,10 +30,8 @@ use crate::http::Response;
 use crate::platform::{GenerateRequest, KvError, KvWrite, KvWriteError};
 use crate::targeting::RegexEngine;
 
+pub use super::REVIEW_INTERNAL_PATH;
 pub use crate::route::REVIEW_PATH;
-/// The same actions for the preview panel, reached only over the page
-/// worker's `CONTROL` service binding (never routed from outside).
-pub const REVIEW_INTERNAL_PATH: &str = "/__tailor/review/internal";
 /// Most drafts one list shows (the oldest keys first past this are left off).
 pub const MAX_LISTED: usize = 100;
 /// The longest rejection reason kept.

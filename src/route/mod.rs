@@ -104,6 +104,10 @@ pub enum Api {
     PreviewGallery,
     /// `GET /__tailor/preview/report` (`?format=json`): the loop's lift report
     PreviewReport,
+    /// `GET /__tailor/preview/review`: the review queue's drafts
+    PreviewReview,
+    /// `POST /__tailor/preview/review`: approve or reject a draft (dev only)
+    PreviewReviewAction,
     /// `POST /__tailor/preview/profile`
     PreviewProfile,
     /// `POST /__tailor/preview/force`
@@ -120,7 +124,11 @@ impl Api {
     pub fn changes_state(self) -> bool {
         matches!(
             self,
-            Self::WhyChoice | Self::PreviewProfile | Self::PreviewForce | Self::Beacon
+            Self::WhyChoice
+                | Self::PreviewProfile
+                | Self::PreviewForce
+                | Self::PreviewReviewAction
+                | Self::Beacon
         )
     }
 
@@ -132,6 +140,8 @@ impl Api {
                 | Self::PreviewScript
                 | Self::PreviewGallery
                 | Self::PreviewReport
+                | Self::PreviewReview
+                | Self::PreviewReviewAction
                 | Self::PreviewProfile
                 | Self::PreviewForce
         )
@@ -156,7 +166,9 @@ impl Route {
     /// at most this much (a larger body is refused unread).
     pub fn body_limit(&self) -> Option<usize> {
         match self {
-            Self::Api(Ok(Api::WhyChoice | Api::PreviewProfile | Api::PreviewForce)) => Some(MAX_FORM_BYTES),
+            Self::Api(Ok(
+                Api::WhyChoice | Api::PreviewProfile | Api::PreviewForce | Api::PreviewReviewAction,
+            )) => Some(MAX_FORM_BYTES),
             Self::Api(Ok(Api::Beacon)) => Some(MAX_BEACON_BYTES),
             Self::Ofrep(Ok(Ofrep::Bulk | Ofrep::Single(_))) => Some(MAX_OFREP_BODY_BYTES),
             _ => None,
@@ -210,6 +222,7 @@ fn api(method: &str, rest: &str) -> Result<Api, Refusal> {
         "preview.js" => (Some(Api::PreviewScript), None),
         "preview/gallery" => (Some(Api::PreviewGallery), None),
         "preview/report" => (Some(Api::PreviewReport), None),
+        "preview/review" => (Some(Api::PreviewReview), Some(Api::PreviewReviewAction)),
         "preview/profile" => (None, Some(Api::PreviewProfile)),
         "preview/force" => (None, Some(Api::PreviewForce)),
         "event" => (None, Some(Api::Beacon)),
