@@ -237,6 +237,9 @@ fn the_list_shows_a_pending_draft_with_its_segment_and_the_live_variant() {
     let (status, shown) = review(&world.kv, json!({ "action": "show", "id": draft["id"] }));
     assert_eq!(status, 200);
     assert_eq!(shown["draft"], *draft);
+    assert_eq!(shown["as_variant"]["id"], draft["approved_variant"]);
+    assert_eq!(shown["as_variant"]["when"]["role"], "cto");
+    assert_eq!(shown["as_variant"]["html"], DRAFT);
 }
 
 #[test]

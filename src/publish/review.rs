@@ -237,7 +237,12 @@ pub async fn review<K: ReviewKv>(action: &ReviewAction, io: &ReviewIo<'_, K>) ->
         }
         ReviewAction::Show { id } => {
             let draft = read(io, id).await?;
-            Ok(json!({ "draft": draft }))
+            // What an approval adds, in the catalog source's form (to keep
+            // it in the source: a later push of a source without it drops it).
+            let as_variant = draft.approved_variant.as_ref().map(|variant| {
+                json!({ "id": variant, "when": segment_condition(&draft.segment), "html": draft.html })
+            });
+            Ok(json!({ "draft": draft, "as_variant": as_variant }))
         }
         ReviewAction::Approve { id } => {
             let (outcome, variant) = approve(io, id).await?;
