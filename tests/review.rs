@@ -505,3 +505,44 @@ fn the_preview_panel_never_approves_where_preview_is_only_unlocked_by_the_key() 
     assert!(matches!(answer.status, 403 | 404), "{}", answer.status);
     assert_eq!(world.kv.snapshot(), before);
 }
+
+#[test]
+fn the_control_workers_internal_review_route_answers_the_page_worker_and_takes_only_post() {
+    use tailor_edge::publish::{control_route, serve_control, ControlRoute, REVIEW_INTERNAL_PATH};
+    let (world, _) = one_pending_draft();
+    assert_eq!(
+        control_route("POST", REVIEW_INTERNAL_PATH).unwrap(),
+        ControlRoute::ReviewInternal
+    );
+    assert!(control_route("GET", REVIEW_INTERNAL_PATH).is_err());
+    let config = PublishConfig {
+        site: "shop".into(),
+        secrets: PushSecrets::parse(PUSH_SECRET).0,
+        max_body_bytes: 64 * 1024,
+        retain: 3,
+        loop_window_days: 14,
+        loop_exposures: Default::default(),
+    };
+    let guard = PublishGuard::new();
+    let push_io = PushIo {
+        kv: &world.kv,
+        now_ms: 1_700_000_100_000,
+        regex: &NativeRegex,
+        guard: &guard,
+    };
+    let serve = |body: &str| {
+        block_on(serve_control(
+            ControlRoute::ReviewInternal,
+            REVIEW_INTERNAL_PATH,
+            &|_| None,
+            body.as_bytes(),
+            &config,
+            &push_io,
+        ))
+    };
+    let listed = serve(r#"{"action":"list"}"#);
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(listed.body.contains("pending/cta/for-you/"));
+    assert_eq!(serve(&"x".repeat(5000)).status, 413);
+    assert_eq!(serve("{").status, 400);
+}

@@ -125,7 +125,17 @@ pub async fn serve_control<K: ReviewKv>(
             let Ok(text) = std::str::from_utf8(body) else {
                 return Response::error(400, "the body is not UTF-8");
             };
-            return serve_review(text, &review_io(config, io)).await;
+            // An approval publishes: one publish at a time, as for a push.
+            let changes =
+                serde_json::from_str::<super::review::ReviewAction>(text).is_ok_and(|a| !a.is_read_only());
+            if changes && io.guard.busy.replace(true) {
+                return Response::error(409, "a publish is in progress here; try again");
+            }
+            let answer = serve_review(text, &review_io(config, io)).await;
+            if changes {
+                io.guard.busy.set(false);
+            }
+            return answer;
         }
         ControlRoute::Push(action) => action,
     };

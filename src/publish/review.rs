@@ -259,6 +259,8 @@ pub async fn review<K: ReviewKv>(action: &ReviewAction, io: &ReviewIo<'_, K>) ->
 /// variant's HTML its segment sees now.
 pub async fn list<K: ReviewKv>(io: &ReviewIo<'_, K>) -> Result<Vec<Draft>, ReviewError> {
     let root = format!("tailor/{}/", io.site);
+    // One read of the live catalog, and of each live fragment, for the list.
+    let mut live = LiveHtml::new(io).await;
     let mut drafts = Vec::new();
     for kind in ["pending/", "refused/"] {
         for key in io.kv.list_keys(&format!("{root}{kind}")).await? {
@@ -267,7 +269,7 @@ pub async fn list<K: ReviewKv>(io: &ReviewIo<'_, K>) -> Result<Vec<Draft>, Revie
             }
             let id = key.get(root.len()..).unwrap_or_default();
             // A draft deleted meanwhile, or unreadable, is left out.
-            if let Ok(draft) = read(io, id).await {
+            if let Ok(draft) = read_with(io, id, &mut live).await {
                 drafts.push(draft);
             }
         }
@@ -338,6 +340,14 @@ struct Record {
 
 /// One draft by id, with the live variant's HTML.
 pub async fn read<K: ReviewKv>(io: &ReviewIo<'_, K>, id: &str) -> Result<Draft, ReviewError> {
+    read_with(io, id, &mut LiveHtml::new(io).await).await
+}
+
+async fn read_with<K: ReviewKv>(
+    io: &ReviewIo<'_, K>,
+    id: &str,
+    live: &mut LiveHtml,
+) -> Result<Draft, ReviewError> {
     let parsed = parse_id(id)?;
     let text = io
         .kv
@@ -346,7 +356,7 @@ pub async fn read<K: ReviewKv>(io: &ReviewIo<'_, K>, id: &str) -> Result<Draft, 
         .ok_or_else(|| ReviewError::UnknownDraft(id.to_owned()))?;
     let record: Record = serde_json::from_str(&text).map_err(|_| ReviewError::Corrupt(id.to_owned()))?;
     let request = record.request;
-    let live_html = live_variant_html(io, &request.block, &request.variant).await;
+    let live_html = live.html(io, &request.block, &request.variant).await;
     Ok(Draft {
         id: id.to_owned(),
         status: parsed.status,
@@ -367,18 +377,44 @@ pub async fn read<K: ReviewKv>(io: &ReviewIo<'_, K>, id: &str) -> Result<Draft, 
     })
 }
 
-/// The HTML of `variant` of `block` in the live catalog, if readable.
-async fn live_variant_html<K: ReviewKv>(io: &ReviewIo<'_, K>, block: &str, variant: &str) -> Option<String> {
-    let manifest = live_manifest(io.kv, io.site).await.ok()??;
-    let hash = manifest
-        .blocks
-        .get(block)?
-        .variants
-        .iter()
-        .find(|v| v.id == variant)?
-        .fragment
-        .clone();
-    io.kv.get_text(&fragment_key(io.site, &hash)).await.ok()?
+/// The live catalog's variants' HTML, read once each.
+struct LiveHtml {
+    manifest: Option<crate::catalog::Manifest>,
+    fragments: BTreeMap<String, Option<String>>,
+}
+
+impl LiveHtml {
+    async fn new<K: ReviewKv>(io: &ReviewIo<'_, K>) -> Self {
+        Self {
+            manifest: live_manifest(io.kv, io.site).await.ok().flatten(),
+            fragments: BTreeMap::new(),
+        }
+    }
+
+    /// The HTML of `variant` of `block` in the live catalog, if readable.
+    async fn html<K: ReviewKv>(
+        &mut self,
+        io: &ReviewIo<'_, K>,
+        block: &str,
+        variant: &str,
+    ) -> Option<String> {
+        let hash = self
+            .manifest
+            .as_ref()?
+            .blocks
+            .get(block)?
+            .variants
+            .iter()
+            .find(|v| v.id == variant)?
+            .fragment
+            .clone();
+        if let Some(known) = self.fragments.get(&hash) {
+            return known.clone();
+        }
+        let html = io.kv.get_text(&fragment_key(io.site, &hash)).await.ok().flatten();
+        self.fragments.insert(hash, html.clone());
+        html
+    }
 }
 
 /// Approves a pending draft: a new variant of its block (`approved-…`,
