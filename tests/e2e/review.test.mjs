@@ -138,7 +138,7 @@ test('the review panel in the preview lists drafts beside the live variant; reje
   generator.control({ delayMs: 0, mode: 'ok' });
   for (const industry of ['energy', 'media']) await page(visitor(industry));
   await until(() => draftFor('energy') && draftFor('media'), 'two pending drafts');
-  const tab = await browser.newPage({ viewport: { width: 1440, height: 1400 } });
+  const tab = await browser.newPage({ viewport: { width: 1440, height: 2200 } });
   tab.on('dialog', (dialog) => dialog.accept('off-brand for energy'));
   await tab.goto(`${worker.url}/__tailor/preview`);
   await tab.waitForSelector('body[data-ready="true"]');
@@ -148,7 +148,10 @@ test('the review panel in the preview lists drafts beside the live variant; reje
   assert.equal(await card('energy').locator('.candidate iframe').count(), 1, 'the draft');
   assert.match(await card('healthcare').locator('.facts').textContent(), /max_words/);
   assert.equal(await card('healthcare').locator('button[name="approve"]').count(), 0, 'a refused draft cannot be approved');
-  await tab.screenshot({ path: join(ARTIFACTS, 'review.png'), fullPage: true });
+  // The panel alone, in view: Chromium paints no frame outside the viewport.
+  await tab.locator('#review').scrollIntoViewIfNeeded();
+  await tab.waitForTimeout(500);
+  await tab.locator('#review').screenshot({ path: join(ARTIFACTS, 'review.png') });
 
   await card('energy').locator('button[name="reject"]').click();
   await tab.waitForSelector('#review-status:has-text("Rejected")');
