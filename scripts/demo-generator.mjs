@@ -6,7 +6,7 @@
 //
 //   node scripts/demo-generator.mjs [--port 8788] [--delay-ms 0]
 //
-// GET /control?delay_ms=2000&mode=ok|fail|oversized|script changes how it
+// GET /control?delay_ms=2000&mode=ok|fail|oversized|script|long changes how it
 // answers (for tests and for trying the budget by hand); GET /calls counts.
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -65,6 +65,8 @@ export async function startGenerator({ port = 0, delayMs = 0 } = {}) {
         let html = spotlightFor(request.segment ?? {});
         if (mode === 'oversized') html += `<p>${'x'.repeat(70 * 1024)}</p>`;
         if (mode === 'script') html += '<script>document.cookie</script>';
+        // Over a block's word limit (guardrails), still safe HTML.
+        if (mode === 'long') html = html.replace('</section>', `<p>${'more words about this segment '.repeat(30)}</p></section>`);
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(html);
       }, settings.delayMs);

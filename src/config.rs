@@ -35,6 +35,7 @@ pub const VARS: &[&str] = &[
     "TAILOR_FRAGMENT_TTL_S",
     "TAILOR_GENERATOR_URL",
     "TAILOR_GENERATOR_TIMEOUT_MS",
+    "TAILOR_GENERATOR_RETRY_S",
     "TAILOR_EVENTS_URL",
     "TAILOR_REWRITE_GUARD",
     "TAILOR_CONSENT_DEFAULT",
@@ -65,6 +66,11 @@ pub struct Config {
     /// `TAILOR_GENERATOR_TIMEOUT_MS`: how long a generator call may run in
     /// all (the page waits only for its budget; the rest is background).
     pub generator_timeout_ms: u32,
+    /// `TAILOR_GENERATOR_RETRY_S`: how long an isolate and the Cache API
+    /// remember a generated fragment's unserved outcome (pending approval,
+    /// refused, unsafe, failed, rejected) before asking again (0: not
+    /// remembered; every miss asks the generator).
+    pub generator_retry_s: u32,
     /// `TAILOR_PROFILE_COOKIE`, `TAILOR_PROFILE_KEYS` (a secret) and
     /// `TAILOR_PROFILE_DIMENSION_MAX_AGE_S`.
     pub profile: ProfileSettings,
@@ -109,6 +115,7 @@ impl Default for Config {
             generator_url: None,
             events_url: None,
             generator_timeout_ms: DEFAULT_GENERATOR_TIMEOUT_MS,
+            generator_retry_s: crate::fragments::generate::DEFAULT_GENERATOR_RETRY_S,
             profile: ProfileSettings::default(),
             preview_mode: false,
             preview_keys: None,
@@ -179,6 +186,9 @@ impl Config {
         let mut generator_timeout = u64::from(config.generator_timeout_ms);
         number("TAILOR_GENERATOR_TIMEOUT_MS", 60_000, &mut generator_timeout);
         config.generator_timeout_ms = u32::try_from(generator_timeout).unwrap_or(config.generator_timeout_ms);
+        let mut retry = u64::from(config.generator_retry_s);
+        number("TAILOR_GENERATOR_RETRY_S", 86_400, &mut retry);
+        config.generator_retry_s = u32::try_from(retry).unwrap_or(config.generator_retry_s);
         let mut dimension_age = config.profile.dimension_max_age_s;
         number(
             "TAILOR_PROFILE_DIMENSION_MAX_AGE_S",

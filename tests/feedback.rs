@@ -156,7 +156,10 @@ fn the_report_route_reports_the_window_of_counted_rows_as_json_and_html() {
         .iter()
         .map(|block| block["exposures"].as_u64().unwrap_or(0))
         .sum();
-    assert_eq!(exposures, 2, "the rows older than the window are left out: {report}");
+    assert_eq!(
+        exposures, 2,
+        "the rows older than the window are left out: {report}"
+    );
 
     let html = block_on(serve_loop(
         LoopRoute::Report { json: false },

@@ -9,7 +9,7 @@ mod why;
 
 pub use decide::{decide_json, explain, plain_path};
 pub use preview::{
-    gallery_json, preview_page, preview_script, set_forced, set_preview_profile, start_session,
+    gallery_json, preview_page, preview_script, review_action, set_forced, set_preview_profile, start_session,
 };
 pub use why::{why_choice, why_page};
 

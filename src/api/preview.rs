@@ -99,7 +99,9 @@ pub fn preview_page(decided: &Decided, stylesheets: &[String]) -> Response {
 <main><nav><label>Page <select id=\"page\"><option>/</option><option>/pricing</option><option>/docs/</option></select></label>\
 <a id=\"open\" href=\"/\" target=\"_blank\">open</a></nav>\
 <iframe id=\"site\" title=\"The site as this visitor\" src=\"/\"></iframe>\
-<section><h2>Gallery</h2><div id=\"gallery\"></div></section></main></div>\
+<section><h2>Gallery</h2><div id=\"gallery\"></div></section>\
+<section id=\"review\"><h2>Review queue</h2><p class=\"note\">Generated drafts waiting for approval, and drafts a guardrail refused. \
+Neither is ever served. Approving publishes the draft as a variant for exactly its segment.</p><div id=\"drafts\"></div></section></main></div>\
 <script src=\"/__tailor/preview.js\"></script></body></html>",
         sheets.join(" "),
         esc(&decided.visitor.describe()),
@@ -252,6 +254,21 @@ pub fn set_forced(form: &str, keys: &PreviewKeys, cookie_header: Option<&str>, s
         "{FORCE_COOKIE}={token}; {}",
         cookie_attributes(secure, 86_400)
     ))
+}
+
+/// The review action a panel form asks for (`action=approve|reject`,
+/// `id`, `reason`), as the control worker's JSON; `Err` says what is wrong.
+pub fn review_action(form: &str) -> Result<String, &'static str> {
+    let id = query::value(form, "id").filter(|id| !id.is_empty() && id.len() <= 256);
+    match (query::value(form, "action").as_deref(), id) {
+        (_, None) => Err("id is required"),
+        (Some("approve"), Some(id)) => Ok(json!({ "action": "approve", "id": id }).to_string()),
+        (Some("reject"), Some(id)) => {
+            let reason = query::value(form, "reason").unwrap_or_default();
+            Ok(json!({ "action": "reject", "id": id, "reason": reason }).to_string())
+        }
+        _ => Err("action must be approve or reject"),
+    }
 }
 
 /// `GET /__tailor/preview?key=…` with the right key (production): starts a

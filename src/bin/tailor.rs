@@ -18,9 +18,13 @@
 //! - `tailor init --site ID --route HOST/PATH [DIR]` writes a site's
 //!   production configuration (both workers' `wrangler.toml`) and a catalog
 //!   skeleton, and lists the secrets to set.
+//! - `tailor review list|show|approve|reject --to URL` works the review
+//!   queue of generated drafts (signed like a push).
 
 #[path = "tailor/init.rs"]
 mod init;
+#[path = "tailor/review.rs"]
+mod review;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -128,6 +132,12 @@ enum Command {
     Stats {
         #[command(subcommand)]
         command: StatsCommand,
+    },
+    /// The review queue of generated drafts: pending approval or refused by
+    /// a guardrail (signed with the secrets in TAILOR_PUBLISH_SECRETS).
+    Review {
+        #[command(subcommand)]
+        command: review::ReviewCommand,
     },
 }
 
@@ -308,6 +318,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Profile { command } => profile_command(command),
         Command::Stats { command } => stats_command(command),
+        Command::Review { command } => review::run(command),
         Command::Render {
             page,
             catalog,
@@ -680,6 +691,14 @@ fn listed(file: &Path, problems: &[ValidationError]) -> String {
 /// POSTs `body` to `base` + `path`, signed with every secret in
 /// TAILOR_PUBLISH_SECRETS, and prints the worker's answer.
 fn send_signed(base: &str, path: &str, body: Vec<u8>) -> Result<(), String> {
+    println!("{}", post_signed(base, path, body)?);
+    Ok(())
+}
+
+/// POSTs `body` to `base` + `path`, signed with every secret in
+/// TAILOR_PUBLISH_SECRETS; the worker's JSON answer (or text) when it
+/// accepted, else what it said was wrong.
+fn post_signed(base: &str, path: &str, body: Vec<u8>) -> Result<serde_json::Value, String> {
     let secrets = std::env::var("TAILOR_PUBLISH_SECRETS").map_err(|_| {
         "set TAILOR_PUBLISH_SECRETS to the push secret (several, comma-separated, while rotating)"
     })?;
@@ -720,8 +739,7 @@ fn send_signed(base: &str, path: &str, body: Vec<u8>) -> Result<(), String> {
         .map_err(|e| format!("{url}: reading the answer: {e}"))?;
     let answer: Option<serde_json::Value> = serde_json::from_str(&text).ok();
     if (200..300).contains(&status) {
-        println!("{}", answer.map_or(text, |a| a.to_string()));
-        return Ok(());
+        return Ok(answer.unwrap_or(serde_json::Value::String(text)));
     }
     let Some(answer) = answer else {
         return Err(format!(

@@ -38,3 +38,10 @@ pub fn pending_key(site: &str, block: &str, variant: &str, segment_hash: &str) -
 pub fn refused_key(site: &str, block: &str, variant: &str, segment_hash: &str) -> String {
     format!("tailor/{site}/refused/{block}/{variant}/{segment_hash}")
 }
+
+/// The key of a reviewer's rejection of generated drafts for one segment of
+/// a block (`tailor review reject`): while it exists, the edge does not ask
+/// the generator for that block and segment, whatever the catalog version.
+pub fn rejected_key(site: &str, block: &str, segment_hash: &str) -> String {
+    format!("tailor/{site}/rejected/{block}/{segment_hash}")
+}

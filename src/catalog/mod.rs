@@ -25,6 +25,7 @@ pub use compiled::{CompiledBandit, CompiledBlock, CompiledCatalog, CompiledExper
 pub use error::{CatalogError, ValidationError};
 pub use keys::{
     fragment_key, history_key, manifest_key, pending_key, pointer_key, push_request_key, refused_key,
+    rejected_key,
 };
 pub use manifest::{
     is_valid_id, sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer,

@@ -143,6 +143,7 @@ impl<P: Platform> Edge<'_, P> {
             state: &self.isolate.generation,
             memory: self.isolate.fragments(self.config),
             ttl_s: self.config.fragment_ttl_s,
+            retry_s: self.config.generator_retry_s,
         };
         let wait_ms = deadline.remaining_ms(self.now_ms());
         let lookups = decisions.iter().map(|decision| {

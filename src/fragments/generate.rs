@@ -8,6 +8,15 @@
 //! call finishes in the background (`waitUntil`) and fills the cache for the
 //! next visitor. Every answer is checked (status, content type, size) and
 //! sanitized like a published fragment before it is cached or served.
+//!
+//! An answer that is not served (kept pending for approval, refused by a
+//! guardrail, unsafe, failed) is remembered too, per generated key, in
+//! isolate memory and in the Cache API as a marker (`\0pending`, …) for
+//! `TAILOR_GENERATOR_RETRY_S`: the same segment's next requests get the same
+//! fallback without calling the generator. Before calling, the review queue
+//! is read from KV (a reviewer's rejection for the segment; a draft already
+//! refused or, for a block needing approval, pending): a draft waiting for
+//! review is never generated again for the same catalog version.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,15 +24,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use futures_util::future::{select, Either};
+use futures_util::future::{join3, select, Either};
 use serde_json::Value;
 
 use super::FragmentCache;
-use crate::catalog::sha256_hex;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
+use crate::catalog::{pending_key, refused_key, rejected_key, sha256_hex};
 use crate::guardrails::GuardrailRule;
 use crate::platform::{
-    Cache, Clock, GenerateRequest, Generator, GeneratorAnswer, GeneratorRefusal, Platform, Sanitized,
+    Cache, Clock, GenerateRequest, Generator, GeneratorAnswer, GeneratorRefusal, Kv, Platform, Sanitized,
     Sanitizer, Timer,
 };
 use crate::profile::Visitor;
@@ -32,6 +41,13 @@ use crate::profile::Visitor;
 pub const FAILURES_TO_OPEN: u32 = 3;
 /// How long an open breaker refuses calls before letting one trial through.
 pub const OPEN_MS: f64 = 30_000.0;
+/// Default for how long an unserved outcome is remembered
+/// (`TAILOR_GENERATOR_RETRY_S`).
+pub const DEFAULT_GENERATOR_RETRY_S: u32 = 300;
+/// Outcomes an isolate remembers at most (then the expired, or all, go).
+const MAX_REMEMBERED: usize = 4096;
+/// The first character of a Cache API marker: never the start of HTML.
+const MARKER: char = '\0';
 /// The profile attributes a segment is made of (labels only).
 pub const SEGMENT_ATTRIBUTES: [&str; 4] = ["industry", "role", "company_size", "lifecycle"];
 
@@ -53,6 +69,9 @@ pub enum GenerateMiss {
     /// The draft broke one of the block's guardrails (found by the control
     /// worker or by the generator): refused, kept for review, never served.
     Guardrail(GuardrailRule),
+    /// A reviewer rejected generated drafts for this block and segment
+    /// (`tailor review reject`): the generator is not asked again.
+    Rejected,
 }
 
 impl GenerateMiss {
@@ -66,6 +85,34 @@ impl GenerateMiss {
             Self::Unsafe => "generator-unsafe",
             Self::AwaitingApproval => "generator-pending-approval",
             Self::Guardrail(rule) => rule.label(),
+            Self::Rejected => "generator-rejected",
+        }
+    }
+
+    /// The Cache API marker remembering this outcome, `None` for a miss
+    /// that says nothing about the fragment (breaker, in flight, late).
+    pub fn marker(self) -> Option<String> {
+        let what = match self {
+            Self::BreakerOpen | Self::InFlight | Self::Late => return None,
+            Self::Failed => "failed".to_owned(),
+            Self::Unsafe => "unsafe".to_owned(),
+            Self::AwaitingApproval => "pending".to_owned(),
+            Self::Rejected => "rejected".to_owned(),
+            Self::Guardrail(rule) => format!("refused:{}", rule.name()),
+        };
+        Some(format!("{MARKER}{what}"))
+    }
+
+    /// The outcome a cached text remembers, if it is a marker.
+    pub fn from_marker(text: &str) -> Option<Self> {
+        match text.strip_prefix(MARKER)? {
+            "failed" => Some(Self::Failed),
+            "unsafe" => Some(Self::Unsafe),
+            "pending" => Some(Self::AwaitingApproval),
+            "rejected" => Some(Self::Rejected),
+            other => other
+                .strip_prefix("refused:")
+                .map(|rule| Self::Guardrail(GuardrailRule::from_name(rule))),
         }
     }
 }
@@ -96,6 +143,8 @@ pub struct GeneratorState {
     breaker: RefCell<Breaker>,
     fallbacks: RefCell<BTreeMap<&'static str, u64>>,
     calls: RefCell<u64>,
+    /// Unserved outcomes by generated key, with when they are forgotten.
+    outcomes: RefCell<BTreeMap<String, (GenerateMiss, f64)>>,
 }
 
 impl GeneratorState {
@@ -112,6 +161,28 @@ impl GeneratorState {
     /// Fallbacks so far in this isolate, by reason label.
     pub fn fallbacks(&self) -> BTreeMap<&'static str, u64> {
         self.fallbacks.borrow().clone()
+    }
+
+    /// The outcome remembered for `key`, if not yet forgotten.
+    pub fn remembered(&self, key: &str, now_ms: f64) -> Option<GenerateMiss> {
+        let outcomes = self.outcomes.borrow();
+        let (miss, until) = outcomes.get(key)?;
+        (now_ms < *until).then_some(*miss)
+    }
+
+    /// Remembers `miss` for `key` until `until_ms`.
+    fn remember(&self, key: &str, miss: GenerateMiss, now_ms: f64, until_ms: f64) {
+        if until_ms <= now_ms {
+            return;
+        }
+        let mut outcomes = self.outcomes.borrow_mut();
+        if outcomes.len() >= MAX_REMEMBERED && !outcomes.contains_key(key) {
+            outcomes.retain(|_, (_, until)| now_ms < *until);
+            if outcomes.len() >= MAX_REMEMBERED {
+                outcomes.clear();
+            }
+        }
+        outcomes.insert(key.to_owned(), (miss, until_ms));
     }
 
     fn count(&self, miss: GenerateMiss) {
@@ -134,8 +205,13 @@ impl GeneratorState {
             self.breaker.borrow_mut().trial_in_flight = false;
             return Err(GenerateMiss::InFlight);
         }
-        *self.calls.borrow_mut() += 1;
         Ok(())
+    }
+
+    /// Releases `key` without a call made: the breaker is as it was.
+    fn release(&self, key: &str) {
+        self.in_flight.borrow_mut().remove(key);
+        self.breaker.borrow_mut().trial_in_flight = false;
     }
 
     /// Releases `key` and records whether the generator worked.
@@ -167,19 +243,35 @@ pub fn segment_of(visitor: &Visitor) -> Option<BTreeMap<String, String>> {
     (!segment.is_empty()).then_some(segment)
 }
 
+/// A hash of a segment's labels (32 hex digits): names the segment in keys
+/// without its labels.
+pub fn segment_hash(segment: &BTreeMap<String, String>) -> String {
+    let labels: Vec<String> = segment.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut hash = sha256_hex(labels.join("&").as_bytes());
+    hash.truncate(32);
+    hash
+}
+
 /// The cache key of a generated fragment: block, variant, catalog version
 /// and a hash of the segment's labels, never anything about a visitor.
 pub fn generated_key(request: &GenerateRequest) -> String {
-    let labels: Vec<String> = request.segment.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let segment = sha256_hex(labels.join("&").as_bytes());
     format!(
         "https://tailor.internal/{}/generated/{}/{}/{}/{}",
         request.site,
         request.block,
         request.variant,
         request.catalog_version,
-        segment.get(..32).unwrap_or(&segment)
+        segment_hash(&request.segment)
     )
+}
+
+/// The hash naming a draft in the review queue (its pending or refused
+/// key): of its generated key, so of block, variant, catalog version and
+/// segment.
+pub fn draft_hash(request: &GenerateRequest) -> String {
+    let mut hash = sha256_hex(generated_key(request).as_bytes());
+    hash.truncate(32);
+    hash
 }
 
 /// What a page's generated lookups share: the isolate's generator state
@@ -192,6 +284,8 @@ pub struct GenerateScope<'a> {
     pub memory: &'a Rc<FragmentCache>,
     /// Cache API lifetime of a generated fragment.
     pub ttl_s: u32,
+    /// How long an unserved outcome is remembered (`TAILOR_GENERATOR_RETRY_S`).
+    pub retry_s: u32,
 }
 
 /// Looks up (or generates) the fragment for `request`, waiting at most
@@ -208,6 +302,11 @@ pub async fn generated<P: Platform>(
     if let Some(html) = scope.memory.get(&key) {
         return Ok((html, GeneratedSource::Memory));
     }
+    let now_ms = platform.clock().now_ms();
+    if let Some(miss) = scope.state.remembered(&key, now_ms) {
+        scope.state.count(miss);
+        return Err(miss);
+    }
     let cached = match select(
         Box::pin(platform.cache().get_text(&key)),
         Box::pin(platform.timer().sleep(wait_ms)),
@@ -217,8 +316,17 @@ pub async fn generated<P: Platform>(
         Either::Left((html, _)) => html,
         Either::Right(_) => None,
     };
-    if let Some(html) = cached {
-        return Ok((scope.memory.insert(&key, html), GeneratedSource::Cache));
+    if let Some(text) = cached {
+        if !text.starts_with(MARKER) {
+            return Ok((scope.memory.insert(&key, text), GeneratedSource::Cache));
+        }
+        // An unknown marker is no fragment: ask again.
+        if let Some(miss) = GenerateMiss::from_marker(&text) {
+            let until = now_ms + f64::from(scope.retry_s) * 1000.0;
+            scope.state.remember(&key, miss, now_ms, until);
+            scope.state.count(miss);
+            return Err(miss);
+        }
     }
     if let Err(miss) = scope.state.start(&key, platform.clock().now_ms()) {
         scope.state.count(miss);
@@ -241,8 +349,53 @@ pub async fn generated<P: Platform>(
     result
 }
 
-/// One generator call: ask, check, sanitize, cache; then release the claim.
-/// Owns what it needs: it may finish after the response.
+/// What the review queue in KV says of a draft before the generator is
+/// asked: rejected for the segment, already refused, or (approval) pending.
+async fn reviewed<P: Platform>(
+    request: &GenerateRequest,
+    approval: bool,
+    platform: &P,
+) -> Option<GenerateMiss> {
+    let hash = draft_hash(request);
+    let site = &request.site;
+    let rejected = rejected_key(site, &request.block, &segment_hash(&request.segment));
+    let refused = refused_key(site, &request.block, &request.variant, &hash);
+    let pending = pending_key(site, &request.block, &request.variant, &hash);
+    let kv = platform.kv();
+    let read_pending = async {
+        if approval {
+            kv.get_text(&pending).await.ok().flatten()
+        } else {
+            None
+        }
+    };
+    // A failed read is no answer: the generator is asked.
+    let (rejected, refused, pending) = join3(
+        async { kv.get_text(&rejected).await.ok().flatten() },
+        async { kv.get_text(&refused).await.ok().flatten() },
+        read_pending,
+    )
+    .await;
+    if rejected.is_some() {
+        return Some(GenerateMiss::Rejected);
+    }
+    if let Some(record) = refused {
+        let rule = serde_json::from_str::<Value>(&record)
+            .ok()
+            .and_then(|r| {
+                r.get("rule")
+                    .and_then(Value::as_str)
+                    .map(GuardrailRule::from_name)
+            })
+            .unwrap_or(GuardrailRule::Generator);
+        return Some(GenerateMiss::Guardrail(rule));
+    }
+    pending.map(|_| GenerateMiss::AwaitingApproval)
+}
+
+/// One generator call: the review queue, then ask, check, sanitize, cache;
+/// then remember an unserved outcome and release the claim. Owns what it
+/// needs: it may finish after the response.
 fn call_generator<P: Platform>(
     key: String,
     request: GenerateRequest,
@@ -250,15 +403,26 @@ fn call_generator<P: Platform>(
     scope: GenerateScope<'_>,
     platform: &P,
 ) -> Pin<Box<dyn Future<Output = Result<Rc<str>, GenerateMiss>>>> {
-    let (state, memory, ttl_s) = (scope.state.clone(), scope.memory.clone(), scope.ttl_s);
+    let (state, memory, ttl_s, retry_s) = (
+        scope.state.clone(),
+        scope.memory.clone(),
+        scope.ttl_s,
+        scope.retry_s,
+    );
     let later = platform.clone();
-    // The generator bounds its own call (`TAILOR_GENERATOR_TIMEOUT_MS`): it
-    // may run past the page's budget, in the background.
-    let answer = platform
-        .generation()
-        .map(|(generator, _)| generator.generate(&request));
     Box::pin(async move {
-        let answer = match answer {
+        if let Some(miss) = reviewed(&request, approval, &later).await {
+            state.release(&key);
+            remember(&state, &later, &key, miss, retry_s).await;
+            return Err(miss);
+        }
+        *state.calls.borrow_mut() += 1;
+        // The generator bounds its own call (`TAILOR_GENERATOR_TIMEOUT_MS`): it
+        // may run past the page's budget, in the background.
+        let answer = match later
+            .generation()
+            .map(|(generator, _)| generator.generate(&request))
+        {
             Some(answer) => answer.await.ok(),
             None => None,
         };
@@ -290,8 +454,27 @@ fn call_generator<P: Platform>(
         // as designed; only failures count against the breaker.
         let worked = !matches!(outcome, Err(GenerateMiss::Failed));
         state.finish(&key, worked, later.clock().now_ms());
+        if let Err(miss) = outcome {
+            remember(&state, &later, &key, miss, retry_s).await;
+        }
         outcome
     })
+}
+
+/// Remembers an unserved outcome in isolate memory and the Cache API.
+async fn remember<P: Platform>(
+    state: &GeneratorState,
+    platform: &P,
+    key: &str,
+    miss: GenerateMiss,
+    retry_s: u32,
+) {
+    let (Some(marker), true) = (miss.marker(), retry_s > 0) else {
+        return;
+    };
+    let now_ms = platform.clock().now_ms();
+    state.remember(key, miss, now_ms, now_ms + f64::from(retry_s) * 1000.0);
+    platform.cache().put_text(key, &marker, retry_s).await;
 }
 
 /// What a generator's answer offers: a draft to sanitize (`200`, HTML,
@@ -371,7 +554,46 @@ mod tests {
         assert_eq!(state.start("j", 0.0), Ok(()));
         state.finish("k", true, 1.0);
         assert_eq!(state.start("k", 2.0), Ok(()));
-        assert_eq!(state.calls(), 3);
+        assert_eq!(
+            state.calls(),
+            0,
+            "a claim is not a call: the review queue may answer first"
+        );
+    }
+
+    #[test]
+    fn unserved_outcomes_round_trip_through_their_markers_and_never_look_like_html() {
+        for miss in [
+            GenerateMiss::Failed,
+            GenerateMiss::Unsafe,
+            GenerateMiss::AwaitingApproval,
+            GenerateMiss::Rejected,
+            GenerateMiss::Guardrail(GuardrailRule::MaxWords),
+            GenerateMiss::Guardrail(GuardrailRule::Generator),
+        ] {
+            let marker = miss.marker().expect("remembered");
+            assert!(marker.starts_with('\0'));
+            assert_eq!(GenerateMiss::from_marker(&marker), Some(miss));
+        }
+        for miss in [
+            GenerateMiss::BreakerOpen,
+            GenerateMiss::InFlight,
+            GenerateMiss::Late,
+        ] {
+            assert_eq!(miss.marker(), None, "{miss:?} says nothing of the fragment");
+        }
+        assert_eq!(GenerateMiss::from_marker("<p>pending</p>"), None);
+        assert_eq!(GenerateMiss::from_marker("\0later"), None);
+    }
+
+    #[test]
+    fn a_remembered_outcome_is_forgotten_after_its_time() {
+        let state = GeneratorState::new();
+        state.remember("k", GenerateMiss::AwaitingApproval, 0.0, 1000.0);
+        assert_eq!(state.remembered("k", 999.0), Some(GenerateMiss::AwaitingApproval));
+        assert_eq!(state.remembered("k", 1000.0), None);
+        state.remember("j", GenerateMiss::Failed, 0.0, 0.0);
+        assert_eq!(state.remembered("j", 0.0), None, "0 s: not remembered");
     }
 
     #[test]

@@ -263,6 +263,23 @@ impl MemoryCache {
         keys
     }
 
+    /// Every key and value cached, sorted by key.
+    pub fn entries(&self) -> Vec<(String, String)> {
+        let mut entries: Vec<_> = self
+            .entries
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        entries.sort();
+        entries
+    }
+
+    /// Removes every entry (a location whose cache was evicted).
+    pub fn clear(&self) {
+        self.entries.borrow_mut().clear();
+    }
+
     /// Stores `value` under `key` directly (to set up a test).
     pub fn insert(&self, key: &str, value: &str) {
         self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());
@@ -524,6 +541,10 @@ impl EventSink for MemoryEvents {
     }
 }
 
+/// A stand-in for the control worker's review queue (a test wires it to
+/// the real one over a [`MemoryKv`]).
+pub type ReviewQueue = Rc<dyn Fn(&str) -> (u16, String)>;
+
 /// The whole platform in memory, for tests, benches and the CLI. Clones
 /// share every store, so a test keeps one and hands the core another.
 #[derive(Clone)]
@@ -552,6 +573,9 @@ pub struct MemoryPlatform<T = InstantTimer> {
     /// What the control worker would answer for the loop's report, as
     /// (HTML, JSON) (none: no loop).
     pub loop_report: Option<(String, String)>,
+    /// The control worker's review queue (none: no control worker): a
+    /// review action's body in, its status and JSON answer out.
+    pub review: Option<ReviewQueue>,
     regex: &'static dyn RegexEngine,
 }
 
@@ -572,6 +596,7 @@ impl MemoryPlatform {
             logs: Rc::default(),
             draws: Rc::default(),
             loop_report: None,
+            review: None,
             regex,
         }
     }
@@ -592,6 +617,7 @@ impl<T> MemoryPlatform<T> {
             logs: self.logs,
             draws: self.draws,
             loop_report: self.loop_report,
+            review: self.review,
             regex: self.regex,
         }
     }
@@ -652,6 +678,15 @@ impl<T: Timer + Clone + 'static> Platform for MemoryPlatform<T> {
     fn loop_report(&self, json: bool) -> impl Future<Output = Result<String, String>> {
         let report = self.loop_report.clone().ok_or_else(|| "no loop store".to_owned());
         std::future::ready(report.map(|(html, body)| if json { body } else { html }))
+    }
+
+    fn review(&self, body: String) -> impl Future<Output = Result<(u16, String), String>> {
+        std::future::ready(
+            self.review
+                .as_ref()
+                .map(|queue| queue(&body))
+                .ok_or_else(|| "no control worker".to_owned()),
+        )
     }
 
     fn random_bytes(&self) -> [u8; 16] {

@@ -263,6 +263,13 @@ pub trait Platform: Clone + 'static {
         let _ = json;
         std::future::ready(Err("the loop is not enabled here".to_owned()))
     }
+    /// Sends a review action (JSON `{"action", …}`) to the control worker's
+    /// review queue for the preview panel; its status and JSON answer, or
+    /// `Err` saying why there is none (no control worker).
+    fn review(&self, body: String) -> impl Future<Output = Result<(u16, String), String>> {
+        let _ = body;
+        std::future::ready(Err("no control worker".to_owned()))
+    }
     /// Whether `key` may spend one more of its allowance in the host's own
     /// rate limiter (the Workers rate-limiting binding); `None` when there
     /// is none, and the core limits in the isolate instead.

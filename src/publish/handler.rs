@@ -11,17 +11,18 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::publisher::{publish, rollback, PublishError, DEFAULT_RETAIN};
+use super::review::{serve_review, ReviewIo, ReviewKv, REVIEW_INTERNAL_PATH};
 use super::sanitize::sanitize_fragment;
 use super::signature::{
     verify, PushSecrets, SignatureHeaders, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, TOLERANCE_S,
 };
-use super::{GENERATED_PATH, PUBLISH_PATH, ROLLBACK_PATH};
+use super::{GENERATED_PATH, PUBLISH_PATH, REVIEW_PATH, ROLLBACK_PATH};
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::catalog::source::{Bundle, SourceRules};
-use crate::catalog::{is_valid_id, pending_key, push_request_key, refused_key, sha256_hex, ValidationError};
+use crate::catalog::{is_valid_id, pending_key, push_request_key, refused_key, ValidationError};
 use crate::config::ConfigWarning;
 use crate::events::tally::Exposures;
-use crate::fragments::generate::generated_key;
+use crate::fragments::generate::draft_hash;
 use crate::guardrails::{GuardrailRule, Violation};
 use crate::http::Response;
 use crate::platform::KvWrite;
@@ -40,6 +41,8 @@ pub enum Action {
     Publish,
     /// Point back at a retained version.
     Rollback,
+    /// A review queue action (`tailor review …`).
+    Review,
 }
 
 /// The action for a method and path, `None` when the path is not ours, or
@@ -48,6 +51,7 @@ pub fn route(method: &str, path: &str) -> Option<Result<Action, Response>> {
     let action = match path {
         PUBLISH_PATH => Action::Publish,
         ROLLBACK_PATH => Action::Rollback,
+        REVIEW_PATH => Action::Review,
         _ => return None,
     };
     if method.eq_ignore_ascii_case("POST") {
@@ -64,6 +68,9 @@ pub fn route(method: &str, path: &str) -> Option<Result<Action, Response>> {
 pub enum ControlRoute {
     /// A generated fragment to sanitize, from the page worker.
     Generated,
+    /// A review action from the preview panel, over the page worker's
+    /// service binding (unsigned: the page worker gates it).
+    ReviewInternal,
     /// A signed push.
     Push(Action),
 }
@@ -73,10 +80,13 @@ pub fn control_route(method: &str, path: &str) -> Result<ControlRoute, Response>
     if path == GENERATED_PATH && method.eq_ignore_ascii_case("POST") {
         return Ok(ControlRoute::Generated);
     }
+    if path == REVIEW_INTERNAL_PATH && method.eq_ignore_ascii_case("POST") {
+        return Ok(ControlRoute::ReviewInternal);
+    }
     match route(method, path) {
         None => Err(Response::error(
             404,
-            "the control worker answers /__tailor/publish and /__tailor/rollback",
+            "the control worker answers /__tailor/publish, /__tailor/rollback and /__tailor/review",
         )),
         Some(Err(refusal)) => Err(refusal),
         Some(Ok(action)) => Ok(ControlRoute::Push(action)),
@@ -88,14 +98,14 @@ impl ControlRoute {
     /// cap: refused before its body is read.
     pub fn refuse_unread(self, content_length: Option<&str>, config: &PublishConfig) -> Option<Response> {
         let declared = content_length.and_then(|l| l.trim().parse::<usize>().ok());
-        (self != Self::Generated && declared.is_some_and(|l| l > config.max_body_bytes))
+        (matches!(self, Self::Push(_)) && declared.is_some_and(|l| l > config.max_body_bytes))
             .then(|| too_large(config.max_body_bytes))
     }
 }
 
 /// Serves a request to the control worker once its body is read: `header`
 /// gives its headers by name.
-pub async fn serve_control<K: KvWrite>(
+pub async fn serve_control<K: ReviewKv>(
     route: ControlRoute,
     path: &str,
     header: &dyn Fn(&str) -> Option<String>,
@@ -105,6 +115,28 @@ pub async fn serve_control<K: KvWrite>(
 ) -> Response {
     let action = match route {
         ControlRoute::Generated => return handle_generated(body, &config.site, io.kv, io.now_ms).await,
+        ControlRoute::ReviewInternal => {
+            if !is_valid_id(&config.site) {
+                return Response::error(503, "no site: set TAILOR_SITE on the control worker");
+            }
+            if body.len() > MAX_REVIEW_BODY_BYTES {
+                return Response::error(413, "a review action is at most 4 KiB");
+            }
+            let Ok(text) = std::str::from_utf8(body) else {
+                return Response::error(400, "the body is not UTF-8");
+            };
+            // An approval publishes: one publish at a time, as for a push.
+            let changes =
+                serde_json::from_str::<super::review::ReviewAction>(text).is_ok_and(|a| !a.is_read_only());
+            if changes && io.guard.busy.replace(true) {
+                return Response::error(409, "a publish is in progress here; try again");
+            }
+            let answer = serve_review(text, &review_io(config, io)).await;
+            if changes {
+                io.guard.busy.set(false);
+            }
+            return answer;
+        }
         ControlRoute::Push(action) => action,
     };
     let (id, timestamp, signature) = (
@@ -122,6 +154,19 @@ pub async fn serve_control<K: KvWrite>(
         body,
     };
     handle(action, &request, config, io).await
+}
+
+/// The largest review action body (`{"action", "id", "reason"}`).
+const MAX_REVIEW_BODY_BYTES: usize = 4 * 1024;
+
+fn review_io<'a, K>(config: &'a PublishConfig, io: &PushIo<'a, K>) -> ReviewIo<'a, K> {
+    ReviewIo {
+        kv: io.kv,
+        site: &config.site,
+        retain: config.retain,
+        now_ms: io.now_ms,
+        regex: io.regex,
+    }
 }
 
 /// The publisher's configuration (from `wrangler.toml` and secrets).
@@ -267,7 +312,7 @@ pub fn too_large(max_body_bytes: usize) -> Response {
 }
 
 /// Handles a signed push: publish or rollback.
-pub async fn handle<K: KvWrite>(
+pub async fn handle<K: ReviewKv>(
     action: Action,
     request: &PushRequest<'_>,
     config: &PublishConfig,
@@ -305,7 +350,11 @@ pub async fn handle<K: KvWrite>(
         Ok(()) => act(action, request.body, config, io).await,
         Err(response) => response,
     };
-    if response.status == 200 {
+    // A read-only review (list, show) changes nothing: its id is not kept.
+    let read_only = action == Action::Review
+        && serde_json::from_slice::<super::review::ReviewAction>(request.body)
+            .is_ok_and(|a| a.is_read_only());
+    if response.status == 200 && !read_only {
         record_request_id(&config.site, id, io).await;
     }
     io.guard.busy.set(false);
@@ -358,7 +407,7 @@ struct RollbackBody {
     version: String,
 }
 
-async fn act<K: KvWrite>(
+async fn act<K: ReviewKv>(
     action: Action,
     body: &[u8],
     config: &PublishConfig,
@@ -376,6 +425,7 @@ async fn act<K: KvWrite>(
             Ok(body) => rollback(io.kv, &config.site, &body.version).await,
             Err(e) => return Response::error(400, &format!("expected {{\"version\": \"…\"}}: {e}")),
         },
+        Action::Review => return serve_review(text, &review_io(config, io)).await,
     };
     match result {
         Ok(outcome) => Response::json(200, &json!(outcome)),
@@ -478,8 +528,8 @@ pub async fn handle_generated<K: KvWrite>(body: &[u8], site: &str, kv: &K, now_m
         Ok(clean) => clean,
         Err(error) => return Response::json(200, &json!({ "status": "refused", "error": error })),
     };
-    let key_hash = sha256_hex(generated_key(request).as_bytes());
-    let key_hash = key_hash.get(..32).unwrap_or(&key_hash);
+    let key_hash = draft_hash(request);
+    let key_hash = key_hash.as_str();
     let checked = request.guardrails.as_ref().and_then(|g| g.check(&clean).err());
     let by_generator = body.refused.as_ref().map(|r| Violation {
         rule: GuardrailRule::from_name(&r.rule),

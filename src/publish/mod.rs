@@ -10,6 +10,8 @@ mod generated;
 mod handler;
 mod publisher;
 #[cfg(feature = "sanitize")]
+pub mod review;
+#[cfg(feature = "sanitize")]
 pub mod sanitize;
 pub mod signature;
 
@@ -27,4 +29,9 @@ pub use handler::{
 };
 
 /// The publish and rollback endpoints' paths (the router's: it forwards them here).
-pub use crate::route::{PUBLISH_PATH, ROLLBACK_PATH};
+pub use crate::route::{PUBLISH_PATH, REVIEW_PATH, ROLLBACK_PATH};
+
+/// The review queue's actions for the preview panel, on the control worker:
+/// reached only over the page worker's `CONTROL` service binding (never
+/// routed from outside; the page worker gates it).
+pub const REVIEW_INTERNAL_PATH: &str = "/__tailor/review/internal";

@@ -26,6 +26,8 @@ pub use request::{EdgeContext, Request, DEV_OVERRIDE_HEADERS, REQUEST_HEADERS};
 pub const PUBLISH_PATH: &str = "/__tailor/publish";
 /// The rollback endpoint's path (served by the control worker).
 pub const ROLLBACK_PATH: &str = "/__tailor/rollback";
+/// The review queue's signed endpoint (served by the control worker).
+pub const REVIEW_PATH: &str = "/__tailor/review";
 
 /// The prefix of Tailor's own endpoints.
 pub const API_PREFIX: &str = "/__tailor/";
@@ -102,6 +104,10 @@ pub enum Api {
     PreviewGallery,
     /// `GET /__tailor/preview/report` (`?format=json`): the loop's lift report
     PreviewReport,
+    /// `GET /__tailor/preview/review`: the review queue's drafts
+    PreviewReview,
+    /// `POST /__tailor/preview/review`: approve or reject a draft (dev only)
+    PreviewReviewAction,
     /// `POST /__tailor/preview/profile`
     PreviewProfile,
     /// `POST /__tailor/preview/force`
@@ -118,7 +124,11 @@ impl Api {
     pub fn changes_state(self) -> bool {
         matches!(
             self,
-            Self::WhyChoice | Self::PreviewProfile | Self::PreviewForce | Self::Beacon
+            Self::WhyChoice
+                | Self::PreviewProfile
+                | Self::PreviewForce
+                | Self::PreviewReviewAction
+                | Self::Beacon
         )
     }
 
@@ -130,6 +140,8 @@ impl Api {
                 | Self::PreviewScript
                 | Self::PreviewGallery
                 | Self::PreviewReport
+                | Self::PreviewReview
+                | Self::PreviewReviewAction
                 | Self::PreviewProfile
                 | Self::PreviewForce
         )
@@ -154,7 +166,9 @@ impl Route {
     /// at most this much (a larger body is refused unread).
     pub fn body_limit(&self) -> Option<usize> {
         match self {
-            Self::Api(Ok(Api::WhyChoice | Api::PreviewProfile | Api::PreviewForce)) => Some(MAX_FORM_BYTES),
+            Self::Api(Ok(
+                Api::WhyChoice | Api::PreviewProfile | Api::PreviewForce | Api::PreviewReviewAction,
+            )) => Some(MAX_FORM_BYTES),
             Self::Api(Ok(Api::Beacon)) => Some(MAX_BEACON_BYTES),
             Self::Ofrep(Ok(Ofrep::Bulk | Ofrep::Single(_))) => Some(MAX_OFREP_BODY_BYTES),
             _ => None,
@@ -168,7 +182,7 @@ pub fn route(method: &str, path: &str, has_range: impl FnOnce() -> bool) -> Rout
     if let Some(rest) = path.strip_prefix(OFREP_PREFIX) {
         return Route::Ofrep(ofrep(method, rest));
     }
-    if path == PUBLISH_PATH || path == ROLLBACK_PATH {
+    if path == PUBLISH_PATH || path == ROLLBACK_PATH || path == REVIEW_PATH {
         return Route::Control;
     }
     if let Some(rest) = path.strip_prefix(API_PREFIX) {
@@ -208,6 +222,7 @@ fn api(method: &str, rest: &str) -> Result<Api, Refusal> {
         "preview.js" => (Some(Api::PreviewScript), None),
         "preview/gallery" => (Some(Api::PreviewGallery), None),
         "preview/report" => (Some(Api::PreviewReport), None),
+        "preview/review" => (Some(Api::PreviewReview), Some(Api::PreviewReviewAction)),
         "preview/profile" => (None, Some(Api::PreviewProfile)),
         "preview/force" => (None, Some(Api::PreviewForce)),
         "event" => (None, Some(Api::Beacon)),

@@ -66,9 +66,29 @@ fn tailor_endpoints_are_matched_by_method_and_path() {
 }
 
 #[test]
-fn publish_and_rollback_go_to_the_control_worker_whatever_the_method() {
+fn publish_rollback_and_review_go_to_the_control_worker_whatever_the_method() {
     assert_eq!(page("POST", "/__tailor/publish"), Route::Control);
     assert_eq!(page("GET", "/__tailor/rollback"), Route::Control);
+    assert_eq!(page("POST", "/__tailor/review"), Route::Control);
+}
+
+#[test]
+fn the_control_workers_internal_review_path_is_never_routed_and_the_panel_is_preview() {
+    for method in ["GET", "POST"] {
+        assert_eq!(
+            page(method, "/__tailor/review/internal"),
+            Route::Api(Err(Refusal::NotFound))
+        );
+    }
+    assert_eq!(
+        page("GET", "/__tailor/preview/review"),
+        Route::Api(Ok(Api::PreviewReview))
+    );
+    let action = page("POST", "/__tailor/preview/review");
+    assert_eq!(action, Route::Api(Ok(Api::PreviewReviewAction)));
+    assert_eq!(action.body_limit(), Some(MAX_FORM_BYTES));
+    assert!(Api::PreviewReviewAction.changes_state() && Api::PreviewReviewAction.is_preview());
+    assert!(Api::PreviewReview.is_preview() && !Api::PreviewReview.changes_state());
 }
 
 #[test]

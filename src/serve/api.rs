@@ -78,6 +78,21 @@ impl<P: Platform> Edge<'_, P> {
             Api::EventsScript => api::events_script(),
             Api::PreviewGallery => api::gallery_json(&self.gallery().await),
             Api::PreviewReport => self.report(req).await,
+            Api::PreviewReview => self.review_queue(r#"{"action":"list"}"#.to_owned()).await,
+            Api::PreviewReviewAction => {
+                // A key alone never publishes: only where preview is on (dev).
+                if !self.config.preview_mode {
+                    return Response::error(
+                        403,
+                        "approving and rejecting from the preview needs TAILOR_PREVIEW=on; use `tailor review`",
+                    );
+                }
+                match body.as_deref().map(api::review_action) {
+                    Some(Ok(action)) => self.review_queue(action).await,
+                    Some(Err(problem)) => Response::error(400, problem),
+                    None => Response::error(413, "form too large"),
+                }
+            }
             Api::PreviewProfile | Api::PreviewForce => {
                 let (Some(keys), Some(form)) = (preview, body) else {
                     return Response::error(413, "form too large");
@@ -89,6 +104,28 @@ impl<P: Platform> Edge<'_, P> {
                 }
             }
             Api::Beacon => self.beacon(req, body).await,
+        }
+    }
+
+    /// The control worker's review queue, asked over its service binding;
+    /// its answer passed on (the drafts are the site's content, never a
+    /// visitor's).
+    async fn review_queue(&self, action: String) -> Response {
+        match self.platform.review(action).await {
+            Ok((status, body)) if serde_json::from_str::<serde_json::Value>(&body).is_ok() => {
+                Response::new(status, "application/json", body)
+                    .with_header("cache-control", "no-store".to_owned())
+            }
+            Ok((status, _)) => Response::error(502, &format!("the control worker answered {status}")),
+            Err(reason) => {
+                self.platform.log(&format!(
+                    "tailor: the review queue could not be reached: {reason}"
+                ));
+                Response::error(
+                    503,
+                    "the review queue is on the control worker: bind it as CONTROL",
+                )
+            }
         }
     }
 

@@ -76,6 +76,23 @@ impl crate::platform::KvWrite for WorkerKv {
     }
 }
 
+#[cfg(feature = "control")]
+impl crate::publish::review::ReviewKv for WorkerKv {
+    fn list_keys(&self, prefix: &str) -> impl Future<Output = Result<Vec<String>, KvError>> {
+        // More than a review lists; the rest are left off.
+        let max = 4 * crate::publish::review::MAX_LISTED as u32;
+        let list = finish(self.start(|kv| super::io::kv_list(kv, prefix, max)));
+        let key = prefix.to_owned();
+        async move {
+            let names = list.await.map_err(|reason| KvError { key, reason })?;
+            Ok(js_sys::Array::from(&names)
+                .iter()
+                .filter_map(|name| name.as_string())
+                .collect())
+        }
+    }
+}
+
 /// `Date.now()`.
 #[derive(Clone, Copy)]
 pub struct DateClock;

@@ -21,6 +21,18 @@ export async function kvPut(kv, key, value, ttlS) {
   await kv.put(key, value, ttlS === undefined ? undefined : { expirationTtl: ttlS });
 }
 
+/** The names of the KV keys starting with `prefix`, sorted, at most `max` (pages through KV's list). */
+export async function kvList(kv, prefix, max) {
+  const names = [];
+  let cursor;
+  do {
+    const page = await kv.list({ prefix, cursor });
+    for (const key of page.keys) names.push(key.name);
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor && names.length < max);
+  return names.slice(0, max);
+}
+
 /** Deletes a KV key. */
 export async function kvDelete(kv, key) {
   await kv.delete(key);

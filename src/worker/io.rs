@@ -21,6 +21,8 @@ extern "C" {
     pub fn kv_get(kv: &JsValue, key: &str) -> Promise;
     #[wasm_bindgen(js_name = kvPut)]
     pub fn kv_put(kv: &JsValue, key: &str, value: &str, ttl_s: Option<u32>) -> Promise;
+    #[wasm_bindgen(js_name = kvList)]
+    pub fn kv_list(kv: &JsValue, prefix: &str, max: u32) -> Promise;
     #[wasm_bindgen(js_name = kvDelete)]
     pub fn kv_delete(kv: &JsValue, key: &str) -> Promise;
     #[wasm_bindgen(js_name = cacheGet)]

@@ -19,7 +19,7 @@ use crate::platform::{
     Cache, EventSink, GenerateRequest, Generator, GeneratorAnswer, GeneratorRefusal, Platform, RegexEngine,
     Sanitized, Sanitizer, Task,
 };
-use crate::publish::{generated_answer, generated_request, GENERATED_PATH};
+use crate::publish::{generated_answer, generated_request, GENERATED_PATH, REVIEW_INTERNAL_PATH};
 
 /// The control worker's service binding (publish, rollback, sanitizer).
 pub const CONTROL_BINDING: &str = "CONTROL";
@@ -261,6 +261,27 @@ impl Platform for WorkerPlatform {
                     status.unwrap_or_default()
                 )),
             }
+        }
+    }
+
+    fn review(&self, body: String) -> impl Future<Output = Result<(u16, String), String>> {
+        let url = format!("https://control.internal{REVIEW_INTERNAL_PATH}");
+        let call = self.control.as_ref().map(|control| {
+            answer(post(
+                Some(control.clone()),
+                &url,
+                "application/json",
+                "application/json",
+                &body,
+                Some(LOOP_ROWS_TIMEOUT_MS),
+                None,
+            ))
+        });
+        async move {
+            let reply = call
+                .ok_or_else(|| format!("no {CONTROL_BINDING} binding"))?
+                .await?;
+            Ok((reply.status, reply.body))
         }
     }
 

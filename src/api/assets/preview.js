@@ -84,11 +84,88 @@
     }
   }
 
+  // The review queue: each draft beside the live variant its segment sees
+  // now, with approve (pending drafts) and reject (asks why).
+  async function reviewAction(form) {
+    const response = await fetch('/__tailor/preview/review', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+    const data = await response.json().catch(() => ({}));
+    $('#review-status').textContent = response.ok
+      ? (data.status === 'approved' ? 'Approved: variant ' + data.variant + ' is live in ' + data.publish.version : 'Rejected.')
+      : 'Refused: ' + (data.error || response.status);
+    await review();
+  }
+
+  function draftCard(draft) {
+    const card = document.createElement('div');
+    card.className = 'draft ' + draft.status;
+    card.dataset.id = draft.id;
+    const labels = Object.entries(draft.segment || {}).map(([k, v]) => k + '=' + v).join(' ');
+    card.append(text('h3', draft.block + ' · ' + labels));
+    const facts = text('p', draft.status === 'pending'
+      ? 'Pending approval (generated for ' + draft.catalog_version + ')'
+      : 'Refused: broke ' + draft.rule + (draft.detail ? ' (' + draft.detail + ')' : ''));
+    facts.className = 'facts';
+    card.append(facts);
+    const pair = document.createElement('div');
+    pair.className = 'pair';
+    const side = (title, html, cls) => {
+      const box = document.createElement('div');
+      box.className = cls;
+      box.append(text('p', title), galleryFrame(html));
+      return box;
+    };
+    pair.append(side('Live: ' + draft.variant, draft.live_html, 'live'), side('Draft', draft.html, 'candidate'));
+    card.append(pair);
+    const buttons = document.createElement('div');
+    buttons.className = 'buttons';
+    if (draft.status === 'pending') {
+      const approve = text('button', 'Approve');
+      approve.name = 'approve';
+      approve.addEventListener('click', () => reviewAction({ action: 'approve', id: draft.id }));
+      buttons.append(approve);
+    }
+    const reject = text('button', draft.status === 'pending' ? 'Reject' : 'Reject (dismiss)');
+    reject.name = 'reject';
+    reject.className = 'secondary';
+    reject.addEventListener('click', () => {
+      const reason = window.prompt('Why reject this draft? (kept with the rejection; the segment gets no new drafts)');
+      if (reason && reason.trim()) reviewAction({ action: 'reject', id: draft.id, reason: reason.trim() });
+    });
+    buttons.append(reject);
+    card.append(buttons);
+    return card;
+  }
+
+  async function review() {
+    const root = $('#drafts');
+    const response = await fetch('/__tailor/preview/review', { credentials: 'same-origin' });
+    const data = await response.json().catch(() => ({}));
+    const status = text('p', '');
+    status.id = 'review-status';
+    status.className = 'note';
+    const previous = $('#review-status');
+    if (previous) status.textContent = previous.textContent;
+    root.replaceChildren(status);
+    if (!response.ok) {
+      root.append(text('p', 'The review queue is not available here: ' + (data.error || response.status)));
+      return;
+    }
+    if (!data.drafts || data.drafts.length === 0) root.append(text('p', 'No drafts to review.'));
+    for (const draft of data.drafts || []) root.append(draftCard(draft));
+    root.dataset.loaded = 'true';
+  }
+
   async function show(path) {
     $('#site').src = path;
     $('#open').href = path;
     const data = await explain(path);
     await gallery(data.decisions);
+    await review();
     document.body.dataset.ready = 'true';
   }
 
