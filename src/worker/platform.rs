@@ -27,8 +27,9 @@ pub const CONTROL_BINDING: &str = "CONTROL";
 pub const EVENTS_QUEUE_BINDING: &str = "EVENTS";
 /// The rate-limiting binding for conversion beacons, keyed per visitor.
 pub const BEACON_LIMIT_BINDING: &str = "BEACON_LIMIT";
-/// How long reading the loop's rows from the control worker may take.
-const LOOP_REPORT_TIMEOUT_MS: u32 = 10_000;
+/// How long the control worker may take to answer for the loop's report or
+/// the review queue (the operator's pages, not a visitor's).
+const CONTROL_CALL_TIMEOUT_MS: u32 = 10_000;
 /// How long one events send may take.
 const EVENTS_TIMEOUT_MS: u32 = 10_000;
 
@@ -248,7 +249,7 @@ impl Platform for WorkerPlatform {
             get_text(
                 control,
                 &format!("https://control.internal{path}"),
-                LOOP_REPORT_TIMEOUT_MS,
+                CONTROL_CALL_TIMEOUT_MS,
             )
         });
         async move {
@@ -273,7 +274,7 @@ impl Platform for WorkerPlatform {
                 "application/json",
                 "application/json",
                 &body,
-                Some(LOOP_ROWS_TIMEOUT_MS),
+                Some(CONTROL_CALL_TIMEOUT_MS),
                 None,
             ))
         });
