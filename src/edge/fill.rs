@@ -145,7 +145,6 @@ impl<P: Platform> Edge<'_, P> {
             ttl_s: self.config.fragment_ttl_s,
             retry_s: self.config.generator_retry_s,
         };
-        let wait_ms = deadline.remaining_ms(self.now_ms());
         let lookups = decisions.iter().map(|decision| {
             let block = manifest.blocks.get(&decision.block);
             let variant = block.and_then(|b| b.variants.iter().find(|v| v.id == decision.variant));
@@ -164,7 +163,9 @@ impl<P: Platform> Edge<'_, P> {
             });
             async move {
                 match request {
-                    Some(request) => Some(generated(request, approval, wait_ms, scope, &self.platform).await),
+                    Some(request) => {
+                        Some(generated(request, approval, deadline, scope, &self.platform).await)
+                    }
                     None => None,
                 }
             }

@@ -28,6 +28,7 @@ use futures_util::future::{join3, select, Either};
 use serde_json::Value;
 
 use super::FragmentCache;
+use crate::budget::Deadline;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
 use crate::catalog::{pending_key, refused_key, rejected_key, sha256_hex};
 use crate::guardrails::GuardrailRule;
@@ -289,15 +290,18 @@ pub struct GenerateScope<'a> {
 }
 
 /// Looks up (or generates) the fragment for `request`, waiting at most
-/// `wait_ms`; a call still running then continues in the background.
+/// until `deadline`; a call still running then continues in the background.
 /// Without a generator and sanitizer on the platform, it fails at once.
 pub async fn generated<P: Platform>(
     request: GenerateRequest,
     approval: bool,
-    wait_ms: u32,
+    deadline: &Deadline,
     scope: GenerateScope<'_>,
     platform: &P,
 ) -> Result<(Rc<str>, GeneratedSource), GenerateMiss> {
+    // Each wait gets what is left of the budget when it starts, not what
+    // was left when the lookup began: the cache's time is the page's too.
+    let left = || deadline.remaining_ms(platform.clock().now_ms());
     let key = generated_key(&request);
     if let Some(html) = scope.memory.get(&key) {
         return Ok((html, GeneratedSource::Memory));
@@ -309,7 +313,7 @@ pub async fn generated<P: Platform>(
     }
     let cached = match select(
         Box::pin(platform.cache().get_text(&key)),
-        Box::pin(platform.timer().sleep(wait_ms)),
+        Box::pin(platform.timer().sleep(left())),
     )
     .await
     {
@@ -333,7 +337,7 @@ pub async fn generated<P: Platform>(
         return Err(miss);
     }
     let call = call_generator(key, request, approval, scope, platform);
-    let waited = select(call, Box::pin(platform.timer().sleep(wait_ms))).await;
+    let waited = select(call, Box::pin(platform.timer().sleep(left()))).await;
     let result = match waited {
         Either::Left((result, _)) => result.map(|html| (html, GeneratedSource::Generator)),
         Either::Right(((), call)) => {
