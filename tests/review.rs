@@ -546,3 +546,25 @@ fn the_control_workers_internal_review_route_answers_the_page_worker_and_takes_o
     assert_eq!(serve(&"x".repeat(5000)).status, 413);
     assert_eq!(serve("{").status, 400);
 }
+
+proptest::proptest! {
+    /// Whatever a caller sends (arbitrary text, or an action object with
+    /// arbitrary fields), the review endpoint answers a 4xx JSON refusal or
+    /// a listing, never panics, and never changes KV without a valid draft id.
+    #[test]
+    fn any_review_body_gets_a_json_answer_and_changes_nothing_without_a_draft(
+        text in ".{0,300}",
+        action in proptest::sample::select(vec!["list", "show", "approve", "reject", "delete", ""]),
+        id in "[ -~]{0,80}",
+        reason in ".{0,40}",
+    ) {
+        let (world, _) = one_pending_draft();
+        let before = world.kv.snapshot();
+        for body in [text.clone(), json!({ "action": action, "id": id, "reason": reason }).to_string()] {
+            let answer = block_on(serve_review(&body, &io(&world.kv)));
+            proptest::prop_assert!(answer.status == 200 || (400..500).contains(&answer.status), "{}", answer.status);
+            proptest::prop_assert!(serde_json::from_str::<Value>(&answer.body).is_ok());
+        }
+        proptest::prop_assert_eq!(world.kv.snapshot(), before);
+    }
+}
