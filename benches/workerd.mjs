@@ -25,6 +25,8 @@
 //
 // Environment (defaults in brackets, then BENCH_QUICK=1's):
 //   BENCH_QUICK=1           small counts, for a smoke run
+//   BENCH_ONLY              sections to run, comma-separated (cpu, ttfb, cold,
+//                           bundle, memory, generator) [all]
 //   BENCH_ROUNDS            rounds of every case; medians are reported [5, 1]
 //   BENCH_N_SMALL           requests per round: 10 KB page, CSS, PNG [1000, 100]
 //   BENCH_N_MEDIUM          requests per round: 120 KB page [300, 50]
@@ -32,6 +34,8 @@
 //   BENCH_TTFB_REQUESTS     requests per worker from the slow origin [10, 3]
 //   BENCH_COLD_STARTS       fresh workerd instances per worker [5, 2]
 //   BENCH_MEMORY_REQUESTS   requests before the last memory reading [10000, 3000]
+//   BENCH_MEMORY_SWEEP_REQUESTS  requests per concurrency (1, 8, 16) in the
+//                           memory high-water sweep [3000, 500]
 //   BENCH_GEN_REQUESTS      requests per generator-delay case [200, 20]
 //   BENCH_GEN_MARGIN_MS     how far past TAILOR_BUDGET_MS a page may end while
 //                           the generator takes 2 s [100, 100]
@@ -60,6 +64,11 @@ const COLD_STARTS = count('BENCH_COLD_STARTS', 5, 2);
 const MEMORY_REQUESTS = count('BENCH_MEMORY_REQUESTS', 10_000, 3000);
 const MEMORY_FIRST = Math.min(1000, MEMORY_REQUESTS);
 const MEMORY_HALF = Math.max(MEMORY_FIRST, Math.round(MEMORY_REQUESTS / 2));
+const MEMORY_SWEEP_REQUESTS = count('BENCH_MEMORY_SWEEP_REQUESTS', 3000, 500);
+const MEMORY_CONCURRENCIES = [1, 8, 16];
+/** BENCH_ONLY=memory,cold (say) runs only those sections: cpu, ttfb, cold, bundle, memory, generator. */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const wanted = (section) => !ONLY || ONLY.has(section);
 const GEN_REQUESTS = count('BENCH_GEN_REQUESTS', 200, 20);
 const GEN_MARGIN_MS = count('BENCH_GEN_MARGIN_MS', 100, 100);
 const BUDGET_MS = 100;
@@ -381,14 +390,16 @@ function cpuByThreadName(pid) {
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))[1]) / 1024;
 
 /**
- * A DevTools protocol session with one worker's isolate: `call(method)`
+ * A DevTools protocol session with one worker's isolate: `call(method, params)`
  * resolves with the result. A minimal WebSocket client (text frames under
- * 126 bytes out, unfragmented frames in), since Node 20 has no WebSocket
+ * 64 KiB out, unfragmented frames in), since Node 20 has no WebSocket
  * without a flag and the project adds no dependency for a benchmark.
  */
 function openInspector(inspectorUrl, worker) {
   return new Promise((ok, fail) => {
     const pending = new Map();
+    /** Execution contexts announced after Runtime.enable. */
+    const contexts = [];
     let nextId = 0;
     const req = http.request({
       host: inspectorUrl.hostname, port: inspectorUrl.port, path: `/core:user:${worker}`,
@@ -409,6 +420,7 @@ function openInspector(inspectorUrl, worker) {
           if (buffer.length < offset + length) return;
           if ((buffer[0] & 0x0f) === 1) {
             const message = JSON.parse(buffer.subarray(offset, offset + length).toString('utf8'));
+            if (message.method === 'Runtime.executionContextCreated') contexts.push(message.params.context);
             pending.get(message.id)?.(message);
             pending.delete(message.id);
           }
@@ -416,14 +428,19 @@ function openInspector(inspectorUrl, worker) {
         }
       });
       ok({
-        call(method) {
+        call(method, params) {
           nextId += 1;
-          const payload = Buffer.from(JSON.stringify({ id: nextId, method }));
-          if (payload.length >= 126) throw new Error('inspector: message too long for this client');
+          const payload = Buffer.from(JSON.stringify({ id: nextId, method, ...(params ? { params } : {}) }));
+          if (payload.length >= 65536) throw new Error('inspector: message too long for this client');
           const mask = randomBytes(4);
-          socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i % 4])]));
+          // A masked text frame; lengths of 126 and more take 16 bits after the marker 126.
+          const head = payload.length < 126
+            ? Buffer.from([0x81, 0x80 | payload.length])
+            : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+          socket.write(Buffer.concat([head, mask, payload.map((b, i) => b ^ mask[i % 4])]));
           return new Promise((resolve) => pending.set(nextId, resolve));
         },
+        contexts,
         close: () => socket.destroy(),
       });
     });
@@ -433,7 +450,7 @@ function openInspector(inspectorUrl, worker) {
 
 // node:http rather than fetch(): cheaper on the client, which shares the two
 // cores with workerd, and it reports the first body byte.
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(CONCURRENCY, ...MEMORY_CONCURRENCIES) });
 const HEADERS = {
   'accept-encoding': 'identity',
   accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
@@ -548,6 +565,17 @@ function cases() {
     list.push({ group, kind: 'tailor', label: 'Tailor (not HTML: passed through)', path, expected, n: N_SMALL });
   }
   return list;
+}
+
+/** Seeds the persisted KV with the bench catalog (what `cpuAndLatency` does first), for runs without it. */
+async function seedCatalog() {
+  const { mf } = await start(['tailor'], originUrl);
+  try {
+    const kv = await mf.getKVNamespace('CATALOG', 'tailor');
+    for (const { key, value } of ENTRIES) await kv.put(key, value);
+  } finally {
+    await mf.dispose();
+  }
 }
 
 async function cpuAndLatency() {
@@ -779,39 +807,72 @@ function bundles(b) {
   print(`Tailor's page worker is ${(total.gzip / b.peer.gzip).toFixed(2)}× GrowthBook's edge app gzipped (${(total.gzip / b.peerMinified.gzip).toFixed(2)}× the minified one).`);
 }
 
+/**
+ * The bytes of every WebAssembly memory in the isolate (Tailor's linear
+ * memory), found through the inspector: the objects whose prototype is
+ * `WebAssembly.Memory.prototype`, their buffers' sizes summed. 0 for a JS worker.
+ */
+async function wasmMemoryMiB(inIsolate, contexts) {
+  // Evaluating needs the isolate's execution context, which Runtime.enable announces.
+  if (contexts.length === 0) await inIsolate('Runtime.enable');
+  const contextId = contexts[0]?.id;
+  const asked = await inIsolate('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype', ...(contextId ? { contextId } : {}) });
+  if (!asked.result) throw new Error(`inspector: ${JSON.stringify(asked)}`);
+  const proto = asked.result.result.objectId;
+  const found = (await inIsolate('Runtime.queryObjects', { prototypeObjectId: proto })).result.objects.objectId;
+  const sum = await inIsolate('Runtime.callFunctionOn', {
+    objectId: found,
+    functionDeclaration: 'function () { return this.reduce((sum, memory) => sum + memory.buffer.byteLength, 0); }',
+    returnByValue: true,
+  });
+  return sum.result.result.value / 2 ** 20;
+}
+
+/**
+ * A fresh instance of `kind` with an inspector; `measure(at)` after each of
+ * `checkpoints` requests (`concurrency` at a time) reads RSS, then forces a
+ * GC and reads RSS, the V8 heap in use and the wasm linear memory.
+ */
+async function memoryRun(kind, label, page, checkpoints, concurrency) {
+  const expected = kind === 'tailor' ? page.personalized : page.marked;
+  const { mf, pid, urls } = await start([kind], originUrl, { inspector: true });
+  const inspector = await openInspector(await mf.getInspectorURL(), kind);
+  const url = `${urls[kind]}/p/${page.name}.html`;
+  /** Runs `method` in the isolate; workerd serves the inspector while the isolate runs, so requests keep it running. */
+  const inIsolate = async (method, params) => {
+    const reply = inspector.call(method, params);
+    let answered = false;
+    reply.then(() => { answered = true; });
+    while (!answered) await check(url, expected);
+    return reply;
+  };
+  const rows = [];
+  try {
+    log(`memory: ${label}, ${checkpoints.at(-1)} requests, ${concurrency} at a time`);
+    let done = 0;
+    for (const at of checkpoints) {
+      await series(url, expected, at - done, concurrency);
+      done = at;
+      const rss = rssMiB(pid);
+      await inIsolate('HeapProfiler.collectGarbage');
+      const heap = (await inIsolate('Runtime.getHeapUsage')).result;
+      const wasm = kind === 'tailor' ? await wasmMemoryMiB(inIsolate, inspector.contexts) : 0;
+      rows.push({ label, at, concurrency, rss, rssAfterGc: rssMiB(pid), heapMiB: heap.usedSize / 2 ** 20, wasmMiB: wasm });
+    }
+  } finally {
+    inspector.close();
+    await mf.dispose();
+  }
+  return rows;
+}
+
 async function memory() {
   const page = PAGES[1];
   const checkpoints = [...new Set([WARMUP, MEMORY_FIRST, MEMORY_HALF, MEMORY_REQUESTS])];
   const rows = [];
   for (const kind of ['pass', 'tailor']) {
     const label = kind === 'tailor' ? 'Tailor, 5 blocks personalized' : NAMES[kind];
-    const expected = kind === 'tailor' ? page.personalized : page.marked;
-    const { mf, pid, urls } = await start([kind], originUrl, { inspector: true });
-    const inspector = await openInspector(await mf.getInspectorURL(), kind);
-    const url = `${urls[kind]}/p/${page.name}.html`;
-    /** Runs `method` in the isolate; workerd serves the inspector while the isolate runs, so requests keep it running. */
-    const inIsolate = async (method) => {
-      const reply = inspector.call(method);
-      let answered = false;
-      reply.then(() => { answered = true; });
-      while (!answered) await check(url, expected);
-      return reply;
-    };
-    try {
-      log(`memory: ${label}, ${MEMORY_REQUESTS} requests`);
-      let done = 0;
-      for (const at of checkpoints) {
-        await series(url, expected, at - done, CONCURRENCY);
-        done = at;
-        const rss = rssMiB(pid);
-        await inIsolate('HeapProfiler.collectGarbage');
-        const heap = (await inIsolate('Runtime.getHeapUsage')).result;
-        rows.push({ label, at, rss, rssAfterGc: rssMiB(pid), heapMiB: heap.usedSize / 2 ** 20 });
-      }
-    } finally {
-      inspector.close();
-      await mf.dispose();
-    }
+    rows.push(...(await memoryRun(kind, label, page, checkpoints, CONCURRENCY)));
   }
   const n = (v) => v.toLocaleString('en');
   const mib = (v) => `${v.toFixed(1)} MiB`;
@@ -820,13 +881,14 @@ async function memory() {
   print();
   print('A fresh instance per worker, with an inspector (only here). At each count: VmRSS of the workerd process ' +
     "(/proc/PID/status, which also holds Miniflare's own services), then a full GC of the worker's isolate " +
-    '(`HeapProfiler.collectGarbage`), RSS again and the V8 heap in use (`Runtime.getHeapUsage`). ' +
+    '(`HeapProfiler.collectGarbage`), RSS again, the V8 heap in use (`Runtime.getHeapUsage`) and the wasm ' +
+    "linear memory (the WebAssembly.Memory objects' buffers, found with `Runtime.queryObjects`). " +
     'The inspector is served while the isolate runs, so a few more requests run during each GC. ' +
     'A per-request leak shows as growth after GC; garbage V8 has not collected yet shows only before it.');
   print();
-  print('| worker | requests | RSS | RSS after a full GC | V8 heap used after GC |');
-  print('| --- | --- | --- | --- | --- |');
-  for (const r of rows) print(`| ${r.label} | ${n(r.at)} | ${mib(r.rss)} | ${mib(r.rssAfterGc)} | ${mib(r.heapMiB)} |`);
+  print('| worker | requests | RSS | RSS after a full GC | V8 heap used after GC | wasm linear memory |');
+  print('| --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) print(`| ${r.label} | ${n(r.at)} | ${mib(r.rss)} | ${mib(r.rssAfterGc)} | ${mib(r.heapMiB)} | ${r.label === 'Tailor, 5 blocks personalized' ? mib(r.wasmMiB) : '–'} |`);
   print();
   const growth = (label) => {
     const of = (at) => rows.find((r) => r.label === label && r.at === at).rssAfterGc;
@@ -834,6 +896,23 @@ async function memory() {
     return `${label} ${d >= 0 ? '+' : ''}${mib(d)}`;
   };
   print(`RSS after GC from ${n(MEMORY_FIRST)} to ${n(MEMORY_REQUESTS)} requests: ${growth(NAMES.pass)}, ${growth('Tailor, 5 blocks personalized')}.`);
+
+  // The high-water mark by concurrency: a fresh instance each, the same page.
+  const sweep = [];
+  for (const concurrency of MEMORY_CONCURRENCIES) {
+    // The floor too: what workerd's HTMLRewriter itself holds, outside the isolate.
+    for (const kind of ['pass', 'floor', 'tailor']) {
+      const label = kind === 'tailor' ? 'Tailor, 5 blocks personalized' : NAMES[kind];
+      const [, last] = await memoryRun(kind, label, page, [WARMUP, MEMORY_SWEEP_REQUESTS], concurrency);
+      sweep.push(last);
+    }
+  }
+  print();
+  print(`### By concurrency (${n(MEMORY_SWEEP_REQUESTS)} requests, ${page.label} page, a fresh instance each)`);
+  print();
+  print('| worker | concurrency | RSS | RSS after a full GC | V8 heap used after GC | wasm linear memory |');
+  print('| --- | --- | --- | --- | --- | --- |');
+  for (const r of sweep) print(`| ${r.label} | ${r.concurrency} | ${mib(r.rss)} | ${mib(r.rssAfterGc)} | ${mib(r.heapMiB)} | ${r.label === 'Tailor, 5 blocks personalized' ? mib(r.wasmMiB) : '–'} |`);
 }
 
 /**
@@ -989,17 +1068,20 @@ try {
   rmSync(KV_DIR, { recursive: true, force: true });
   const bundleSizes = await buildPeer();
   machine();
-  const { timing } = await cpuAndLatency();
-  print();
-  print(`Tailor's Server-Timing on a warm personalized request: \`${timing}\``);
-  print();
-  print(`CPU sources: over every CPU measurement of these cases, the threads' schedstat sum to ${cpuTotals.sched.toFixed(0)} ms ` +
-    `and workerd's utime+stime (/proc/PID/stat, ${1000 / TICKS_PER_S} ms ticks) to ${cpuTotals.ticks.toFixed(0)} ms.`);
-  await timeToFirstByte();
-  await coldAndWarm();
-  bundles(bundleSizes);
-  await memory();
-  await generatorDelays();
+  if (!wanted('cpu')) await seedCatalog();
+  if (wanted('cpu')) {
+    const { timing } = await cpuAndLatency();
+    print();
+    print(`Tailor's Server-Timing on a warm personalized request: \`${timing}\``);
+    print();
+    print(`CPU sources: over every CPU measurement of these cases, the threads' schedstat sum to ${cpuTotals.sched.toFixed(0)} ms ` +
+      `and workerd's utime+stime (/proc/PID/stat, ${1000 / TICKS_PER_S} ms ticks) to ${cpuTotals.ticks.toFixed(0)} ms.`);
+  }
+  if (wanted('ttfb')) await timeToFirstByte();
+  if (wanted('cold')) await coldAndWarm();
+  if (wanted('bundle')) bundles(bundleSizes);
+  if (wanted('memory')) await memory();
+  if (wanted('generator')) await generatorDelays();
   print();
   print(`Run took ${((performance.now() - started) / 1000).toFixed(0)} s (\`${QUICK ? 'BENCH_QUICK=1 ' : ''}node benches/workerd.mjs\`); ` +
     `load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
