@@ -711,6 +711,86 @@ async function timeToFirstByte() {
   }
 }
 
+/**
+ * Where a fresh isolate's first personalized request spends its time: V8's
+ * sampling profiler (through the inspector, 100 µs) over that request.
+ * Inspector commands run while the isolate runs, so PNG requests (answered
+ * in the entry point's JS, without entering wasm or reading the catalog)
+ * carry them before and after; their few samples are in the profile too.
+ */
+async function coldProfile() {
+  const page = PAGES[1];
+  const pageUrl = (urls) => `${urls.tailor}/p/${page.name}.html`;
+  const png = file('logo.png');
+  const runs = [];
+  for (let s = 0; s < COLD_STARTS; s += 1) {
+    log(`cold profile ${s + 1}/${COLD_STARTS}`);
+    const { mf, urls } = await start(['tailor'], originUrl, { inspector: true });
+    const inspector = await openInspector(await mf.getInspectorURL(), 'tailor');
+    try {
+      const kv = await mf.getKVNamespace('CATALOG', 'tailor');
+      for (const { key } of ENTRIES) await kv.get(key);
+      const pngUrl = `${urls.tailor}/assets/logo.png`;
+      const inIsolate = async (method, params) => {
+        const reply = inspector.call(method, params);
+        let answered = false;
+        reply.then(() => { answered = true; });
+        while (!answered) await check(pngUrl, png);
+        return reply;
+      };
+      await inIsolate('Profiler.enable');
+      await inIsolate('Profiler.setSamplingInterval', { interval: 100 });
+      await inIsolate('Profiler.start');
+      const first = await check(pageUrl(urls), page.personalized, requestHeaders('tailor'));
+      const { profile } = (await inIsolate('Profiler.stop')).result;
+      runs.push({ ...profileBreakdown(profile), firstMs: first.totalMs });
+    } finally {
+      inspector.close();
+      await mf.dispose();
+    }
+  }
+  const categories = [...new Set(runs.flatMap((r) => Object.keys(r.byCategory)))];
+  const median1 = (values) => median(values).toFixed(1);
+  print();
+  print(`### Where the first request's time goes (V8's sampling profiler, median of ${COLD_STARTS} fresh instances)`);
+  print();
+  print("A fresh Tailor isolate with an inspector, the catalog's keys read once from Node first; the profiler (100 µs) " +
+    "runs over the first personalized request of the 120 KB page (and the few PNG requests that carry the inspector's commands). " +
+    'Self time by kind of code: wasm is Tailor\'s compiled Rust (names stripped in the release build: `CARGO_PROFILE_RELEASE_STRIP=none` and a `WASM_OPT_BIN` that adds `-g` keep them), JS by module, ' +
+    "V8's own time as it labels it (`(program)` includes compiling wasm functions on their first call).");
+  print();
+  print('| code | self time (ms) |');
+  print('| --- | --- |');
+  for (const c of categories.sort((a, b) => median(runs.map((r) => r.byCategory[b] ?? 0)) - median(runs.map((r) => r.byCategory[a] ?? 0)))) {
+    print(`| ${c} | ${median1(runs.map((r) => r.byCategory[c] ?? 0))} |`);
+  }
+  print(`| all samples | ${median1(runs.map((r) => r.totalMs))} |`);
+  print();
+  print(`Top functions by self time, first instance: ${runs[0].top.map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`).join('; ')}.`);
+}
+
+/** Self time of a V8 CPU profile by kind of code, its total, and the top functions. */
+function profileBreakdown(profile) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  const byCategory = {};
+  const byFunction = {};
+  let totalMs = 0;
+  for (const [id, ms] of self) {
+    const { functionName, url } = nodes.get(id).callFrame;
+    const wasm = url.startsWith('wasm://') || url.endsWith('.wasm') || /^(\$|wasm-function)/.test(functionName);
+    const category = wasm ? 'wasm (Tailor)' : functionName.startsWith('(') ? functionName : `JS ${url.split('/').pop() || '(no module)'}`;
+    if (category === '(idle)' || category === '(root)') continue;
+    byCategory[category] = (byCategory[category] ?? 0) + ms;
+    const name = `${functionName || '(anonymous)'}${wasm || functionName.startsWith('(') ? '' : ` (${url.split('/').pop()})`}`;
+    byFunction[name] = (byFunction[name] ?? 0) + ms;
+    totalMs += ms;
+  }
+  const top = Object.entries(byFunction).sort((a, b) => b[1] - a[1]).slice(0, 10);
+  return { byCategory, totalMs, top };
+}
+
 async function coldAndWarm() {
   const page = PAGES[1];
   const pagePath = `/p/${page.name}.html`;
@@ -1079,6 +1159,7 @@ try {
   }
   if (wanted('ttfb')) await timeToFirstByte();
   if (wanted('cold')) await coldAndWarm();
+  if (wanted('cold')) await coldProfile();
   if (wanted('bundle')) bundles(bundleSizes);
   if (wanted('memory')) await memory();
   if (wanted('generator')) await generatorDelays();
