@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{fixture, get, World};
+use common::{fixture, get, segment_cookie, with_generator, World};
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 use tailor_edge::catalog::source::Bundle;
@@ -15,7 +15,7 @@ use tailor_edge::catalog::{fragment_key, pointer_key};
 use tailor_edge::edge::Prepared;
 use tailor_edge::platform::fakes::{FakeAnswer, FakeGenerator, KvFault, MemoryKv};
 use tailor_edge::platform::Clock;
-use tailor_edge::profile::{sign, Key, KeyRing, Profile, Purpose};
+use tailor_edge::profile::{KeyRing, Purpose};
 use tailor_edge::route::Request;
 
 const SECRET: &str = "dGVzdC1vbmx5LXByb2ZpbGUta2V5LTMyLWJ5dGVzLWxvbmch";
@@ -34,32 +34,15 @@ fn catalog(approval: bool) -> Bundle {
 }
 
 fn world(answer: FakeAnswer) -> World {
-    let mut world = World::new(MemoryKv::with_entries(catalog(false).kv_entries()));
-    world.config.profile.keys = KeyRing::parse(&format!("k1:{SECRET}"), Purpose::ProfileCookie).0;
-    world.generator = Some(FakeGenerator::answering(answer));
-    world
+    with_generator(
+        World::new(MemoryKv::with_entries(catalog(false).kv_entries())),
+        SECRET,
+        answer,
+    )
 }
 
 fn cookie(world: &World, fields: &[(&str, &str)]) -> String {
-    let key = Key::derive("k1", SECRET, Purpose::ProfileCookie).unwrap();
-    let now = (world.clock.now_ms() / 1000.0) as u64;
-    let mut profile = Profile {
-        i: now - 10,
-        e: now + 3600,
-        c: "pa".into(),
-        ..Profile::default()
-    };
-    for (name, value) in fields {
-        match *name {
-            "industry" => profile.ind = Some((*value).into()),
-            "role" => profile.role = Some((*value).into()),
-            _ => unreachable!(),
-        }
-    }
-    format!(
-        "__Host-tailor_profile={}",
-        sign(&profile, &key, "__Host-tailor_profile").unwrap()
-    )
+    segment_cookie(world, SECRET, fields)
 }
 
 fn visit(world: &World, cookie: &str) -> Prepared {

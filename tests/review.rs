@@ -7,15 +7,14 @@
 
 mod common;
 
-use common::{fixture, get, World};
+use common::{fixture, get, segment_cookie, with_generator, World};
 use futures_executor::block_on;
 use serde_json::{json, Value};
 use tailor_edge::catalog::source::Bundle;
 use tailor_edge::catalog::{pointer_key, Pointer};
 use tailor_edge::edge::{Isolate, Prepared};
-use tailor_edge::platform::fakes::{FakeAnswer, FakeGenerator, MemoryKv};
-use tailor_edge::platform::{Clock, GenerateRequest};
-use tailor_edge::profile::{sign, Key, KeyRing, Profile, Purpose};
+use tailor_edge::platform::fakes::{FakeAnswer, MemoryKv};
+use tailor_edge::platform::GenerateRequest;
 use tailor_edge::publish::review::{serve_review, ReviewIo, REVIEW_PATH};
 use tailor_edge::publish::signature::{sign as sign_push, PushSecrets, SignatureHeaders};
 use tailor_edge::publish::{
@@ -45,32 +44,11 @@ fn bundle() -> Bundle {
 }
 
 fn world(kv: MemoryKv, answer: FakeAnswer) -> World {
-    let mut world = World::new(kv);
-    world.config.profile.keys = KeyRing::parse(&format!("k1:{SECRET}"), Purpose::ProfileCookie).0;
-    world.generator = Some(FakeGenerator::answering(answer));
-    world
+    with_generator(World::new(kv), SECRET, answer)
 }
 
 fn cookie(world: &World, fields: &[(&str, &str)]) -> String {
-    let key = Key::derive("k1", SECRET, Purpose::ProfileCookie).unwrap();
-    let now = (world.clock.now_ms() / 1000.0) as u64;
-    let mut profile = Profile {
-        i: now - 10,
-        e: now + 3600,
-        c: "pa".into(),
-        ..Profile::default()
-    };
-    for (name, value) in fields {
-        match *name {
-            "industry" => profile.ind = Some((*value).into()),
-            "role" => profile.role = Some((*value).into()),
-            _ => unreachable!(),
-        }
-    }
-    format!(
-        "__Host-tailor_profile={}",
-        sign(&profile, &key, "__Host-tailor_profile").unwrap()
-    )
+    segment_cookie(world, SECRET, fields)
 }
 
 fn visit(world: &World, cookie: &str) -> Prepared {

@@ -164,3 +164,42 @@ pub fn set_cookie_pair(set_cookies: &[String], name: &str) -> Option<String> {
         .find(|c| c.starts_with(&format!("{name}=")))
         .map(|c| c.split(';').next().unwrap_or_default().to_owned())
 }
+
+/// `world` with profile cookies signed by `k1:secret` accepted and a fake
+/// generator giving `answer`.
+pub fn with_generator(
+    mut world: World,
+    secret: &str,
+    answer: tailor_edge::platform::fakes::FakeAnswer,
+) -> World {
+    use tailor_edge::profile::{KeyRing, Purpose};
+    world.config.profile.keys = KeyRing::parse(&format!("k1:{secret}"), Purpose::ProfileCookie).0;
+    world.generator = Some(FakeGenerator::answering(answer));
+    world
+}
+
+/// A `Cookie` header with a profile cookie signed by `k1:secret`, valid
+/// now on `world`'s clock, consenting to both purposes, with the segment
+/// labels of `fields` (`industry`, `role`).
+pub fn segment_cookie(world: &World, secret: &str, fields: &[(&str, &str)]) -> String {
+    use tailor_edge::profile::{sign, Key, Profile, Purpose};
+    let key = Key::derive("k1", secret, Purpose::ProfileCookie).unwrap();
+    let now = (world.clock.now_ms() / 1000.0) as u64;
+    let mut profile = Profile {
+        i: now - 10,
+        e: now + 3600,
+        c: "pa".into(),
+        ..Profile::default()
+    };
+    for (name, value) in fields {
+        match *name {
+            "industry" => profile.ind = Some((*value).into()),
+            "role" => profile.role = Some((*value).into()),
+            other => panic!("segment_cookie: no label {other}"),
+        }
+    }
+    format!(
+        "__Host-tailor_profile={}",
+        sign(&profile, &key, "__Host-tailor_profile").unwrap()
+    )
+}
