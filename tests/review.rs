@@ -546,3 +546,18 @@ proptest::proptest! {
         proptest::prop_assert_eq!(world.kv.snapshot(), before);
     }
 }
+
+#[test]
+fn refusals_never_echo_what_was_sent() {
+    let (world, _) = one_pending_draft();
+    for body in [
+        json!({ "action": "<script>x</script>" }).to_string(),
+        json!({ "action": "show", "id": "<script>x</script>" }).to_string(),
+        json!({ "action": "list", "<script>x</script>": 1 }).to_string(),
+        "<script>x</script>".to_owned(),
+    ] {
+        let answer = block_on(serve_review(&body, &io(&world.kv)));
+        assert_eq!(answer.status, 400, "{body}");
+        assert!(!answer.body.contains("script"), "{}", answer.body);
+    }
+}
