@@ -4,7 +4,7 @@
 // requests make one generator call and one pending write; `tailor review
 // approve` (the CLI) makes the draft live for that segment; a draft over the
 // word limit is never served and is listed with its rule; the preview's
-// review panel in Debian's chromium lists drafts, rejects and approves.
+// review panel in Debian's chromium lists drafts, shows one in the page, rejects and approves.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -134,7 +134,7 @@ test('a draft over the word limit is never served and is listed with the rule it
   generator.control({ mode: 'ok' });
 });
 
-test('the review panel in the preview lists drafts beside the live variant; reject and approve work from it', { timeout: 120_000 }, async () => {
+test('the review panel in the preview lists drafts beside the live variant and in the page; reject and approve work from it', { timeout: 120_000 }, async () => {
   generator.control({ delayMs: 0, mode: 'ok' });
   for (const industry of ['energy', 'media']) await page(visitor(industry));
   await until(() => draftFor('energy') && draftFor('media'), 'two pending drafts');
@@ -148,6 +148,11 @@ test('the review panel in the preview lists drafts beside the live variant; reje
   assert.equal(await card('energy').locator('.candidate iframe').count(), 1, 'the draft');
   assert.match(await card('healthcare').locator('.facts').textContent(), /max_words/);
   assert.equal(await card('healthcare').locator('button[name="approve"]').count(), 0, 'a refused draft cannot be approved');
+  // "In the page": the preview's page with the draft in its block, the rest as the preview visitor gets it.
+  await card('media').locator('button[name="in-page"]').click();
+  const inPage = card('media').frameLocator('.in-page iframe');
+  assert.match(await inPage.locator('tailor-block[name="spotlight"]').innerText(), /Written for Media Founder/i);
+  assert.ok(await inPage.locator('tailor-block[name="hero"]').count() > 0, 'the rest of the page is there');
   // The panel alone, in view: Chromium paints no frame outside the viewport.
   await tab.locator('#review').scrollIntoViewIfNeeded();
   await tab.waitForTimeout(500);

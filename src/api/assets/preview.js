@@ -123,6 +123,16 @@
     card.append(pair);
     const buttons = document.createElement('div');
     buttons.className = 'buttons';
+    const look = text('button', 'In the page');
+    look.name = 'in-page';
+    look.className = 'secondary';
+    look.addEventListener('click', async () => {
+      const shown = await inPage(draft.block, draft.html);
+      const old = card.querySelector('.in-page');
+      if (old) old.replaceWith(shown);
+      else card.append(shown);
+    });
+    buttons.append(look);
     if (draft.status === 'pending') {
       const approve = text('button', 'Approve');
       approve.name = 'approve';
@@ -139,6 +149,46 @@
     buttons.append(reject);
     card.append(buttons);
     return card;
+  }
+
+  /**
+   * The page the preview shows, as this preview visitor gets it, with every
+   * `block` marker filled by the draft's HTML instead: rendered in a frame
+   * without scripts (the draft is the control worker's sanitized HTML).
+   */
+  async function inPage(block, html) {
+    const path = $('#page').value;
+    const box = document.createElement('div');
+    box.className = 'in-page';
+    const response = await fetch(path, { credentials: 'same-origin' }).catch(() => null);
+    const doc = response && response.ok ? new DOMParser().parseFromString(await response.text(), 'text/html') : null;
+    const marked = doc ? [...doc.querySelectorAll('tailor-block')].filter((el) => el.getAttribute('name') === block) : [];
+    if (marked.length === 0) {
+      box.append(text('p', 'The block ' + block + ' is not on ' + path + ': choose the page it is on above, then look again.'));
+      return box;
+    }
+    for (const el of marked) {
+      el.innerHTML = html;
+      el.setAttribute('data-tailor-draft', '');
+    }
+    const base = doc.createElement('base');
+    base.href = location.origin + path;
+    doc.head.prepend(base);
+    const mark = doc.createElement('style');
+    mark.textContent = '[data-tailor-draft]{display:block;outline:3px dashed #f79009;outline-offset:2px}';
+    doc.head.append(mark);
+    box.append(text('p', 'The draft in ' + path));
+    const frame = document.createElement('iframe');
+    // No scripts run in it; same origin only so that this page can scroll it to the draft.
+    frame.setAttribute('sandbox', 'allow-same-origin');
+    frame.addEventListener('load', () => {
+      const first = frame.contentDocument && frame.contentDocument.querySelector('[data-tailor-draft]');
+      if (first) first.scrollIntoView({ block: 'center' });
+    });
+    frame.title = 'The draft for ' + block + ' in ' + path;
+    frame.srcdoc = '<!doctype html>' + doc.documentElement.outerHTML;
+    box.append(frame);
+    return box;
   }
 
   async function review() {
