@@ -19,6 +19,7 @@ use tailor_edge::publish::review::{serve_review, ReviewIo, REVIEW_PATH};
 use tailor_edge::publish::signature::{sign as sign_push, PushSecrets, SignatureHeaders};
 use tailor_edge::publish::{
     generated_request, handle, handle_generated, Action, PublishConfig, PublishGuard, PushIo, PushRequest,
+    PENDING_TTL_S, REFUSED_TTL_S,
 };
 use tailor_edge::route::Request;
 use tailor_edge::targeting::NativeRegex;
@@ -560,4 +561,20 @@ fn refusals_never_echo_what_was_sent() {
         assert_eq!(answer.status, 400, "{body}");
         assert!(!answer.body.contains("script"), "{}", answer.body);
     }
+}
+
+#[test]
+fn a_draft_nobody_reviews_expires_after_thirty_days_like_a_refused_one() {
+    let (world, _) = one_pending_draft();
+    let pending: Vec<String> = world
+        .kv
+        .snapshot()
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| k.starts_with("tailor/shop/pending/"))
+        .collect();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(world.kv.ttl_of(&pending[0]), Some(PENDING_TTL_S));
+    assert_eq!(PENDING_TTL_S, REFUSED_TTL_S);
+    assert_eq!(PENDING_TTL_S, 30 * 24 * 3600);
 }

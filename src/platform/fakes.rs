@@ -33,6 +33,7 @@ pub struct MemoryKv {
     reads: Rc<RefCell<Vec<String>>>,
     writes: Rc<RefCell<Vec<String>>>,
     failing_writes: Rc<RefCell<Vec<String>>>,
+    ttls: Rc<RefCell<HashMap<String, u32>>>,
 }
 
 impl MemoryKv {
@@ -66,6 +67,12 @@ impl MemoryKv {
     /// Removes every injected fault.
     pub fn heal(&self) {
         self.faults.borrow_mut().clear();
+    }
+
+    /// The lifetime the last write of `key` asked for (`None`: kept until
+    /// deleted, or never written through [`KvWrite`]).
+    pub fn ttl_of(&self, key: &str) -> Option<u32> {
+        self.ttls.borrow().get(key).copied()
     }
 
     /// Every key read so far, in order.
@@ -117,14 +124,23 @@ impl MemoryKv {
 }
 
 impl KvWrite for MemoryKv {
-    // The TTL is not simulated: tests that need expiry delete the key.
+    // The TTL is recorded (`ttl_of`), not simulated: tests that need
+    // expiry delete the key.
     fn put_text(
         &self,
         key: &str,
         value: &str,
-        _ttl_s: Option<u32>,
+        ttl_s: Option<u32>,
     ) -> impl Future<Output = Result<(), KvWriteError>> {
-        std::future::ready(self.write(key, Some(value)))
+        let written = self.write(key, Some(value));
+        if written.is_ok() {
+            let mut ttls = self.ttls.borrow_mut();
+            match ttl_s {
+                Some(ttl) => ttls.insert(key.to_owned(), ttl),
+                None => ttls.remove(key),
+            };
+        }
+        std::future::ready(written)
     }
 
     fn delete_key(&self, key: &str) -> impl Future<Output = Result<(), KvWriteError>> {

@@ -499,6 +499,8 @@ struct GeneratedBody {
 
 /// How long a refused draft's record stays in KV (30 days).
 pub const REFUSED_TTL_S: u32 = 30 * 24 * 3600;
+/// How long a draft awaiting approval stays in KV unreviewed (30 days).
+pub const PENDING_TTL_S: u32 = 30 * 24 * 3600;
 
 /// The header naming a refused draft's rule on the control worker's answer
 /// (for its log line; the page worker reads the JSON).
@@ -571,7 +573,8 @@ pub async fn handle_generated<K: KvWrite>(body: &[u8], site: &str, kv: &K, now_m
     }
     let key = pending_key(site, &request.block, &request.variant, key_hash);
     let entry = json!({ "request": request, "html": clean, "generated_at_ms": now_ms });
-    match kv.put_text(&key, &entry.to_string(), None).await {
+    // A draft nobody reviews expires: the segment's next miss asks again.
+    match kv.put_text(&key, &entry.to_string(), Some(PENDING_TTL_S)).await {
         Ok(()) => Response::json(200, &json!({ "status": "pending" })),
         Err(e) => Response::error(503, &e.to_string()),
     }

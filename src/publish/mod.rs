@@ -25,7 +25,7 @@ pub use publisher::{
 pub use handler::{
     clean_generated, clean_html, control_route, handle, handle_generated, prepare, route, serve_control,
     too_large, Action, ControlRoute, PublishConfig, PublishGuard, PushIo, PushRequest,
-    DEFAULT_MAX_BODY_BYTES, PUBLISH_VARS, REFUSED_HEADER, REFUSED_TTL_S,
+    DEFAULT_MAX_BODY_BYTES, PENDING_TTL_S, PUBLISH_VARS, REFUSED_HEADER, REFUSED_TTL_S,
 };
 
 /// The publish and rollback endpoints' paths (the router's: it forwards them here).
