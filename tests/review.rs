@@ -97,6 +97,18 @@ fn review(kv: &MemoryKv, action: Value) -> (u16, Value) {
     (answer.status, serde_json::from_str(&answer.body).unwrap())
 }
 
+/// The control worker's settings for site `shop`, pushes signed with PUSH_SECRET.
+fn control_config() -> PublishConfig {
+    PublishConfig {
+        site: "shop".into(),
+        secrets: PushSecrets::parse(PUSH_SECRET).0,
+        max_body_bytes: 64 * 1024,
+        retain: 3,
+        loop_window_days: 14,
+        loop_exposures: Default::default(),
+    }
+}
+
 fn pending_keys(kv: &MemoryKv) -> Vec<String> {
     kv.snapshot()
         .into_iter()
@@ -366,14 +378,7 @@ fn bad_review_requests_get_clear_refusals_and_change_nothing() {
 #[test]
 fn the_review_endpoint_takes_only_signed_requests() {
     let (world, _) = one_pending_draft();
-    let config = PublishConfig {
-        site: "shop".into(),
-        secrets: PushSecrets::parse(PUSH_SECRET).0,
-        max_body_bytes: 64 * 1024,
-        retain: 3,
-        loop_window_days: 14,
-        loop_exposures: Default::default(),
-    };
+    let config = control_config();
     let guard = PublishGuard::new();
     let push_io = PushIo {
         kv: &world.kv,
@@ -494,14 +499,7 @@ fn the_control_workers_internal_review_route_answers_the_page_worker_and_takes_o
         ControlRoute::ReviewInternal
     );
     assert!(control_route("GET", REVIEW_INTERNAL_PATH).is_err());
-    let config = PublishConfig {
-        site: "shop".into(),
-        secrets: PushSecrets::parse(PUSH_SECRET).0,
-        max_body_bytes: 64 * 1024,
-        retain: 3,
-        loop_window_days: 14,
-        loop_exposures: Default::default(),
-    };
+    let config = control_config();
     let guard = PublishGuard::new();
     let push_io = PushIo {
         kv: &world.kv,
