@@ -564,13 +564,7 @@ fn refusals_never_echo_what_was_sent() {
 #[test]
 fn a_draft_nobody_reviews_expires_after_thirty_days_like_a_refused_one() {
     let (world, _) = one_pending_draft();
-    let pending: Vec<String> = world
-        .kv
-        .snapshot()
-        .into_iter()
-        .map(|(k, _)| k)
-        .filter(|k| k.starts_with("tailor/shop/pending/"))
-        .collect();
+    let pending = pending_keys(&world.kv);
     assert_eq!(pending.len(), 1);
     assert_eq!(world.kv.ttl_of(&pending[0]), Some(PENDING_TTL_S));
     assert_eq!(PENDING_TTL_S, REFUSED_TTL_S);

@@ -219,10 +219,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64
+/// The first 32 hex digits (128 bits) of [`sha256_hex`]: a name for
+/// something in a key or a header without what it is made of.
+pub fn short_sha256_hex(bytes: &[u8]) -> String {
+    let mut digest = sha256_hex(bytes);
+    digest.truncate(32);
+    digest
+}
+
+/// Whether `s` is `len` lowercase hex digits.
+pub fn is_lower_hex(s: &str, len: usize) -> bool {
+    s.len() == len
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    is_lower_hex(s, 64)
 }
 
 impl Pointer {

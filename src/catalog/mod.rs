@@ -28,6 +28,6 @@ pub use keys::{
     rejected_key,
 };
 pub use manifest::{
-    is_valid_id, sha256_hex, Bandit, Block, BlockExperiment, Exploration, Generate, Manifest, Pointer,
-    Variant, MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,
+    is_lower_hex, is_valid_id, sha256_hex, short_sha256_hex, Bandit, Block, BlockExperiment, Exploration,
+    Generate, Manifest, Pointer, Variant, MANIFEST_SCHEMA, MAX_MANIFEST_BYTES,
 };

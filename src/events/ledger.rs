@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Beacon, Event};
-use crate::catalog::sha256_hex;
+use crate::catalog::short_sha256_hex;
 
 /// How long a served ledger is kept: conversions credit pages seen within
 /// the last day.
@@ -21,8 +21,8 @@ pub const LEDGER_TTL_S: u32 = 86_400;
 /// The cache key of the ledger of visitor `id` on `path` of `site`: hashed,
 /// so neither the id nor the path is in a key.
 pub fn key(site: &str, id: &str, path: &str) -> String {
-    let digest = sha256_hex(format!("{site}\n{id}\n{path}").as_bytes());
-    format!("https://tailor.internal/served/{}", &digest[..32])
+    let digest = short_sha256_hex(format!("{site}\n{id}\n{path}").as_bytes());
+    format!("https://tailor.internal/served/{digest}")
 }
 
 /// The exposures a page filled for one visitor.

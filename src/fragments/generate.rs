@@ -30,7 +30,7 @@ use serde_json::Value;
 use super::FragmentCache;
 use crate::budget::Deadline;
 use crate::catalog::source::MAX_FRAGMENT_BYTES;
-use crate::catalog::{pending_key, refused_key, rejected_key, sha256_hex};
+use crate::catalog::{pending_key, refused_key, rejected_key, short_sha256_hex};
 use crate::guardrails::GuardrailRule;
 use crate::platform::{
     Cache, Clock, GenerateRequest, Generator, GeneratorAnswer, GeneratorRefusal, Kv, Platform, Sanitized,
@@ -171,11 +171,13 @@ impl GeneratorState {
         (now_ms < *until).then_some(*miss)
     }
 
-    /// Remembers `miss` for `key` until `until_ms`.
-    fn remember(&self, key: &str, miss: GenerateMiss, now_ms: f64, until_ms: f64) {
-        if until_ms <= now_ms {
+    /// Remembers `miss` for `key` for `retry_s` seconds from `now_ms`
+    /// (0: not at all).
+    fn remember(&self, key: &str, miss: GenerateMiss, now_ms: f64, retry_s: u32) {
+        if retry_s == 0 {
             return;
         }
+        let until_ms = now_ms + f64::from(retry_s) * 1000.0;
         let mut outcomes = self.outcomes.borrow_mut();
         if outcomes.len() >= MAX_REMEMBERED && !outcomes.contains_key(key) {
             outcomes.retain(|_, (_, until)| now_ms < *until);
@@ -248,9 +250,7 @@ pub fn segment_of(visitor: &Visitor) -> Option<BTreeMap<String, String>> {
 /// without its labels.
 pub fn segment_hash(segment: &BTreeMap<String, String>) -> String {
     let labels: Vec<String> = segment.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let mut hash = sha256_hex(labels.join("&").as_bytes());
-    hash.truncate(32);
-    hash
+    short_sha256_hex(labels.join("&").as_bytes())
 }
 
 /// The cache key of a generated fragment: block, variant, catalog version
@@ -270,9 +270,7 @@ pub fn generated_key(request: &GenerateRequest) -> String {
 /// key): of its generated key, so of block, variant, catalog version and
 /// segment.
 pub fn draft_hash(request: &GenerateRequest) -> String {
-    let mut hash = sha256_hex(generated_key(request).as_bytes());
-    hash.truncate(32);
-    hash
+    short_sha256_hex(generated_key(request).as_bytes())
 }
 
 /// What a page's generated lookups share: the isolate's generator state
@@ -326,8 +324,7 @@ pub async fn generated<P: Platform>(
         }
         // An unknown marker is no fragment: ask again.
         if let Some(miss) = GenerateMiss::from_marker(&text) {
-            let until = now_ms + f64::from(scope.retry_s) * 1000.0;
-            scope.state.remember(&key, miss, now_ms, until);
+            scope.state.remember(&key, miss, now_ms, scope.retry_s);
             scope.state.count(miss);
             return Err(miss);
         }
@@ -476,8 +473,7 @@ async fn remember<P: Platform>(
     let (Some(marker), true) = (miss.marker(), retry_s > 0) else {
         return;
     };
-    let now_ms = platform.clock().now_ms();
-    state.remember(key, miss, now_ms, now_ms + f64::from(retry_s) * 1000.0);
+    state.remember(key, miss, platform.clock().now_ms(), retry_s);
     platform.cache().put_text(key, &marker, retry_s).await;
 }
 
@@ -593,10 +589,10 @@ mod tests {
     #[test]
     fn a_remembered_outcome_is_forgotten_after_its_time() {
         let state = GeneratorState::new();
-        state.remember("k", GenerateMiss::AwaitingApproval, 0.0, 1000.0);
+        state.remember("k", GenerateMiss::AwaitingApproval, 0.0, 1);
         assert_eq!(state.remembered("k", 999.0), Some(GenerateMiss::AwaitingApproval));
         assert_eq!(state.remembered("k", 1000.0), None);
-        state.remember("j", GenerateMiss::Failed, 0.0, 0.0);
+        state.remember("j", GenerateMiss::Failed, 0.0, 0);
         assert_eq!(state.remembered("j", 0.0), None, "0 s: not remembered");
     }
 

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::catalog::{sha256_hex, CompiledCatalog};
+use crate::catalog::{short_sha256_hex, CompiledCatalog};
 use crate::consent::ConsentSource;
 use crate::decide::{Decision, Reason};
 use crate::http::Response;
@@ -196,8 +196,7 @@ pub fn bulk(catalog: &CompiledCatalog, decisions: &[Decision], if_none_match: Op
     let flags: Vec<Value> = decisions.iter().map(|d| flag(d, catalog)).collect();
     let body = json!({ "flags": flags, "metadata": { "version": catalog.manifest.version } });
     let text = body.to_string();
-    let digest = sha256_hex(text.as_bytes());
-    let etag = format!("\"{}\"", digest.get(..32).unwrap_or(&digest));
+    let etag = format!("\"{}\"", short_sha256_hex(text.as_bytes()));
     let matches =
         if_none_match.is_some_and(|h| h.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
     let mut response = if matches {

@@ -23,7 +23,8 @@ use super::handler::clean_html;
 use super::publisher::{live_manifest, publish, Outcome, PublishError};
 use crate::catalog::source::Bundle;
 use crate::catalog::{
-    fragment_key, is_valid_id, pending_key, refused_key, rejected_key, sha256_hex, CompiledCatalog, Variant,
+    fragment_key, is_lower_hex, is_valid_id, pending_key, refused_key, rejected_key, sha256_hex,
+    CompiledCatalog, Variant,
 };
 use crate::fragments::generate::{segment_hash, SEGMENT_ATTRIBUTES};
 use crate::http::Response;
@@ -276,7 +277,7 @@ pub async fn list<K: ReviewKv>(io: &ReviewIo<'_, K>) -> Result<Vec<Draft>, Revie
             }
             let id = key.get(root.len()..).unwrap_or_default();
             // A draft deleted meanwhile, or unreadable, is left out.
-            if let Ok(draft) = read_with(io, id, &mut live).await {
+            if let Ok(draft) = read_with(io, id, Some(&mut live)).await {
                 drafts.push(draft);
             }
         }
@@ -310,11 +311,7 @@ fn parse_id(id: &str) -> Result<DraftId<'_>, ReviewError> {
         "refused" => DraftStatus::Refused,
         _ => return Err(bad()),
     };
-    let hex = hash.len() == 32
-        && hash
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !is_valid_id(block) || !is_valid_id(variant) || !hex {
+    if !is_valid_id(block) || !is_valid_id(variant) || !is_lower_hex(hash, 32) {
         return Err(bad());
     }
     Ok(DraftId {
@@ -348,13 +345,15 @@ struct Record {
 
 /// One draft by id, with the live variant's HTML.
 pub async fn read<K: ReviewKv>(io: &ReviewIo<'_, K>, id: &str) -> Result<Draft, ReviewError> {
-    read_with(io, id, &mut LiveHtml::new(io).await).await
+    read_with(io, id, Some(&mut LiveHtml::new(io).await)).await
 }
 
+/// One draft by id; with `live`, the live variant's HTML too (approving
+/// and rejecting do not show it, so they do not read it).
 async fn read_with<K: ReviewKv>(
     io: &ReviewIo<'_, K>,
     id: &str,
-    live: &mut LiveHtml,
+    live: Option<&mut LiveHtml>,
 ) -> Result<Draft, ReviewError> {
     let parsed = parse_id(id)?;
     let text = io
@@ -364,7 +363,10 @@ async fn read_with<K: ReviewKv>(
         .ok_or_else(|| ReviewError::UnknownDraft(id.to_owned()))?;
     let record: Record = serde_json::from_str(&text).map_err(|_| ReviewError::Corrupt(id.to_owned()))?;
     let request = record.request;
-    let live_html = live.html(io, &request.block, &request.variant).await;
+    let live_html = match live {
+        Some(live) => live.html(io, &request.block, &request.variant).await,
+        None => None,
+    };
     Ok(Draft {
         id: id.to_owned(),
         status: parsed.status,
@@ -429,7 +431,7 @@ impl LiveHtml {
 /// first, with the segment's condition), published as a new catalog
 /// version; then the pending draft is removed.
 pub async fn approve<K: ReviewKv>(io: &ReviewIo<'_, K>, id: &str) -> Result<(Outcome, String), ReviewError> {
-    let draft = read(io, id).await?;
+    let draft = read_with(io, id, None).await?;
     if draft.status == DraftStatus::Refused {
         return Err(ReviewError::Refused {
             rule: draft.rule.unwrap_or_else(|| "generator".to_owned()),
@@ -484,7 +486,7 @@ pub async fn reject<K: ReviewKv>(io: &ReviewIo<'_, K>, id: &str, reason: &str) -
             "a rejection needs a reason of 1-{MAX_REASON_CHARS} characters"
         )));
     }
-    let draft = read(io, id).await?;
+    let draft = read_with(io, id, None).await?;
     let record = json!({
         "block": draft.block,
         "segment": draft.segment,
