@@ -731,13 +731,7 @@ async function coldProfile() {
       const kv = await mf.getKVNamespace('CATALOG', 'tailor');
       for (const { key } of ENTRIES) await kv.get(key);
       const pngUrl = `${urls.tailor}/assets/logo.png`;
-      const inIsolate = async (method, params) => {
-        const reply = inspector.call(method, params);
-        let answered = false;
-        reply.then(() => { answered = true; });
-        while (!answered) await check(pngUrl, png);
-        return reply;
-      };
+      const inIsolate = inIsolateDriven(inspector, () => check(pngUrl, png));
       await inIsolate('Profiler.enable');
       await inIsolate('Profiler.setSamplingInterval', { interval: 100 });
       await inIsolate('Profiler.start');
@@ -888,6 +882,21 @@ function bundles(b) {
 }
 
 /**
+ * `(method, params)` → the inspector's answer, run in the isolate: workerd
+ * serves the inspector while the isolate runs, so `drive()` (a request)
+ * is sent until the command is answered.
+ */
+function inIsolateDriven(inspector, drive) {
+  return async (method, params) => {
+    const reply = inspector.call(method, params);
+    let answered = false;
+    reply.then(() => { answered = true; });
+    while (!answered) await drive();
+    return reply;
+  };
+}
+
+/**
  * The bytes of every WebAssembly memory in the isolate (Tailor's linear
  * memory), found through the inspector: the objects whose prototype is
  * `WebAssembly.Memory.prototype`, their buffers' sizes summed. 0 for a JS worker.
@@ -918,14 +927,7 @@ async function memoryRun(kind, label, page, checkpoints, concurrency) {
   const { mf, pid, urls } = await start([kind], originUrl, { inspector: true });
   const inspector = await openInspector(await mf.getInspectorURL(), kind);
   const url = `${urls[kind]}/p/${page.name}.html`;
-  /** Runs `method` in the isolate; workerd serves the inspector while the isolate runs, so requests keep it running. */
-  const inIsolate = async (method, params) => {
-    const reply = inspector.call(method, params);
-    let answered = false;
-    reply.then(() => { answered = true; });
-    while (!answered) await check(url, expected);
-    return reply;
-  };
+  const inIsolate = inIsolateDriven(inspector, () => check(url, expected));
   const rows = [];
   try {
     log(`memory: ${label}, ${checkpoints.at(-1)} requests, ${concurrency} at a time`);
