@@ -52,7 +52,7 @@ pub async fn serve_loop<K: KvWrite, S: CountStore>(
             failed: true,
         };
     };
-    let answer = match route {
+    let served = match route {
         LoopRoute::Tick => tick(
             kv,
             store,
@@ -62,29 +62,30 @@ pub async fn serve_loop<K: KvWrite, S: CountStore>(
             now_ms,
         )
         .await
-        .map(|outcome| serde_json::to_value(outcome).unwrap_or_default())
+        .map(|outcome| {
+            let body = serde_json::to_value(outcome).unwrap_or_default();
+            (format!("loop {route:?} → {body}"), Response::json(200, &body))
+        })
         .map_err(|e| e.to_string()),
-        LoopRoute::Report { json } => match lift_report(kv, store, settings, now_ms).await {
-            Ok(report) => {
-                let log = format!("loop report of {} block(s)", report.blocks.len());
+        LoopRoute::Report { json } => lift_report(kv, store, settings, now_ms)
+            .await
+            .map(|report| {
                 let response = if json {
                     Response::json(200, &serde_json::to_value(&report).unwrap_or_default())
                 } else {
                     Response::new(200, "text/html; charset=utf-8", report::render_html(&report))
                 };
-                return LoopAnswer {
-                    response: response.with_header("cache-control", "no-store".to_owned()),
-                    log,
-                    failed: false,
-                };
-            }
-            Err(e) => Err(e.to_string()),
-        },
+                (
+                    format!("loop report of {} block(s)", report.blocks.len()),
+                    response.with_header("cache-control", "no-store".to_owned()),
+                )
+            })
+            .map_err(|e| e.to_string()),
     };
-    match answer {
-        Ok(body) => LoopAnswer {
-            log: format!("loop {route:?} → {body}"),
-            response: Response::json(200, &body),
+    match served {
+        Ok((log, response)) => LoopAnswer {
+            response,
+            log,
             failed: false,
         },
         Err(reason) => LoopAnswer {
